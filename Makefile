@@ -1,0 +1,68 @@
+# Everything from a fresh clone: `make dev` runs the platform, `make test` the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: dev test lint bench stop migrate seed system-deps browser-deps clean help
+
+help:
+	@echo "make dev    run web, worker and beat on embedded PostgreSQL and Redis (demo tenant)"
+	@echo "make test   run the whole suite (starts its own PostgreSQL and Redis)"
+	@echo "make bench  run the benchmarks under bench/"
+	@echo "make lint   ruff and the import contracts"
+	@echo "make stop   stop the embedded PostgreSQL and Redis of make dev"
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	touch $@
+
+# Debian packages the platform runs with: Redis (unless REDIS_URL is given),
+# PostgreSQL's server binaries (unless DATABASE_URL is given).
+system-deps:
+	@missing=""; \
+	if [ -z "$$REDIS_URL" ] && ! command -v redis-server >/dev/null; then missing="$$missing redis-server"; fi; \
+	if [ -z "$$DATABASE_URL" ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \
+	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+# The browser test drives Debian's chromium through Playwright (no browser download).
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; \
+	  else echo "Please install chromium (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+migrate: $(VENV)/.installed system-deps
+	$(PY) -m config.devservices start
+	$(MANAGE) migrate_platform
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+dev: seed
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(VENV)/bin/honcho start -f Procfile
+
+stop:
+	$(PY) -m config.devservices stop
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check apps config tests bench
+	$(VENV)/bin/lint-imports
+
+test: $(VENV)/.installed system-deps browser-deps lint
+	$(PY) -m pytest -n 2 --dist loadfile
+
+bench: $(VENV)/.installed system-deps
+	$(PY) -m config.devservices start
+	$(PY) bench/run.py
+
+clean: stop
+	rm -rf .data

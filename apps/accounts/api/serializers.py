@@ -1,0 +1,100 @@
+from rest_framework import serializers
+
+from ..models import ApiKey, Membership
+
+
+class TenantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    plan = serializers.CharField()
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    tenant_name = serializers.CharField(max_length=100)
+    tenant_slug = serializers.CharField(max_length=40)
+    full_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class RegisterOutput(serializers.Serializer):
+    user = UserSerializer()
+    tenant = TenantSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    tenant = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class LoginOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    tenant = TenantSerializer(allow_null=True)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class RefreshOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class MeOutput(serializers.Serializer):
+    user = UserSerializer()
+    tenant = TenantSerializer()
+    role = serializers.CharField()
+    auth = serializers.CharField(help_text="api_key, jwt or session")
+    scopes = serializers.ListField(child=serializers.CharField())
+
+
+class ApiKeyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiKey.Scope.choices), min_length=1, max_length=2,
+        default=lambda: ["read"],
+    )
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    user = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "scopes", "user", "created_at", "last_used_at",
+                  "revoked_at"]
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="The key itself. Shown once, never again.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class MemberInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default="member")
+    password = serializers.CharField(max_length=128, required=False, trim_whitespace=False,
+                                     help_text="Sets the password of a new user.")
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    user_id = serializers.IntegerField(source="user.id")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user_id", "email", "role", "created_at"]

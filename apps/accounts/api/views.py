@@ -1,0 +1,132 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.permissions import IsTenantManager, IsTenantMember
+from apps.core.throttling import LoginRateThrottle, RegisterRateThrottle
+
+from .. import selectors, services
+from . import serializers as s
+
+
+def _tenant_data(tenant):
+    return s.TenantSerializer(tenant).data if tenant is not None else None
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class RegisterView(PublicView):
+    throttle_classes = [RegisterRateThrottle]
+
+    @extend_schema(request=s.RegisterInput, responses={201: s.RegisterOutput}, tags=["auth"])
+    def post(self, request):
+        serializer = s.RegisterInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user, tenant = services.user_register(**data)
+        tokens = services.tokens_issue(user=user, tenant=tenant)
+        body = {"user": s.UserSerializer(user).data, "tenant": _tenant_data(tenant), **tokens}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicView):
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput}, tags=["auth"])
+    def post(self, request):
+        serializer = s.LoginInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user, tenant = services.user_login(email=data["email"], password=data["password"],
+                                           tenant_slug=data.get("tenant") or None)
+        tokens = services.tokens_issue(user=user, tenant=tenant)
+        return Response({**tokens, "tenant": _tenant_data(tenant)})
+
+
+class RefreshView(PublicView):
+    @extend_schema(request=s.RefreshInput, responses={200: s.RefreshOutput}, tags=["auth"])
+    def post(self, request):
+        serializer = s.RefreshInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=serializer.validated_data["refresh"]))
+
+
+class LogoutView(PublicView):
+    @extend_schema(request=s.RefreshInput, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        serializer = s.RefreshInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.token_revoke(refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.MeOutput}, tags=["auth"])
+    def get(self, request):
+        credential = request.credential
+        api_key = getattr(request, "api_key", None)
+        scopes = list(api_key.scopes) if api_key else (
+            ["read", "write"] if request.can_write else ["read"])
+        return Response({
+            "user": s.UserSerializer(request.user).data,
+            "tenant": _tenant_data(request.tenant),
+            "role": request.membership.role,
+            "auth": credential.kind if credential else "session",
+            "scopes": scopes,
+        })
+
+
+class ApiKeyListView(GenericAPIView):
+    serializer_class = s.ApiKeySerializer
+
+    def get_queryset(self):
+        return selectors.api_key_list(tenant=self.request.tenant)
+
+    @extend_schema(responses={200: s.ApiKeySerializer(many=True)}, tags=["api-keys"])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.ApiKeySerializer(page, many=True).data)
+
+    @extend_schema(request=s.ApiKeyInput, responses={201: s.ApiKeyCreatedSerializer},
+                   tags=["api-keys"])
+    def post(self, request):
+        serializer = s.ApiKeyInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        api_key, raw = services.api_key_create(tenant=request.tenant, user=request.user,
+                                               **serializer.validated_data)
+        api_key.key = raw
+        return Response(s.ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(APIView):
+    @extend_schema(responses={204: None}, tags=["api-keys"])
+    def delete(self, request, key_id: int):
+        services.api_key_revoke(tenant=request.tenant, actor=request.user, key_id=key_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberListView(GenericAPIView):
+    permission_classes = [IsTenantMember, IsTenantManager]
+    serializer_class = s.MemberSerializer
+
+    def get_queryset(self):
+        return selectors.membership_list(tenant=self.request.tenant)
+
+    @extend_schema(responses={200: s.MemberSerializer(many=True)}, tags=["members"])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
+
+    @extend_schema(request=s.MemberInput, responses={201: s.MemberSerializer}, tags=["members"])
+    def post(self, request):
+        serializer = s.MemberInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_add(tenant=request.tenant, actor=request.user,
+                                         **serializer.validated_data)
+        return Response(s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED)

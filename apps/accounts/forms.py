@@ -1,0 +1,34 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import ApiKey, Membership
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(max_length=150, required=False, label="Your name")
+    password = forms.CharField(max_length=128, widget=forms.PasswordInput, strip=False)
+    tenant_name = forms.CharField(max_length=100, label="Team name")
+    tenant_slug = forms.SlugField(max_length=40, label="Team address",
+                                  help_text="Lowercase letters, digits and hyphens.")
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="E-mail", max_length=254,
+                                widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    write = forms.BooleanField(required=False, label="Allow writes")
+
+    def scopes(self) -> list[str]:
+        scopes = [ApiKey.Scope.READ]
+        if self.cleaned_data.get("write"):
+            scopes.append(ApiKey.Scope.WRITE)
+        return scopes
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

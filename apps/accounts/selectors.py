@@ -1,0 +1,109 @@
+"""Reads of users, memberships, API keys and the credential a request carries."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.contrib.auth import SESSION_KEY
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.tenants.selectors import tenant_get, tenant_get_by_slug
+
+from .models import ApiKey, Membership, User
+
+API_KEY_PREFIX = "pat_"
+SESSION_TENANT_KEY = "active_tenant_id"
+
+
+@dataclass
+class Credential:
+    """What a request proved about itself, before DRF's view runs."""
+
+    kind: str  # "api_key", "jwt" or "session"
+    user_id: int | None = None
+    tenant: object | None = None
+    api_key: ApiKey | None = None
+    token: AccessToken | None = None
+    error: str | None = None
+    scopes: tuple[str, ...] = field(default=("read", "write"))
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_get_by_raw(raw: str) -> ApiKey | None:
+    return (ApiKey.objects.select_related("tenant", "user")
+            .filter(key_hash=hash_key(raw), revoked_at__isnull=True).first())
+
+
+def _bearer(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def credential_from_request(request) -> Credential | None:
+    """The API key, JWT or session of a request. An invalid one comes back with `error`."""
+    raw_key = request.headers.get("X-API-Key", "").strip()
+    bearer = _bearer(request)
+    if not raw_key and bearer and bearer.startswith(API_KEY_PREFIX):
+        raw_key = bearer
+    if raw_key:
+        api_key = api_key_get_by_raw(raw_key) if len(raw_key) < 200 else None
+        if api_key is None or not api_key.user.is_active:
+            return Credential(kind="api_key", error="Invalid or revoked API key.")
+        return Credential(kind="api_key", user_id=api_key.user_id, tenant=api_key.tenant,
+                          api_key=api_key, scopes=tuple(api_key.scopes))
+    if bearer:
+        try:
+            token = AccessToken(bearer)
+        except TokenError as exc:
+            return Credential(kind="jwt", error=f"Invalid token: {exc}")
+        slug = token.get("tenant")
+        tenant = tenant_get_by_slug(slug) if isinstance(slug, str) else None
+        return Credential(kind="jwt", user_id=token.get("user_id"), tenant=tenant, token=token)
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY):
+        tenant_id = session.get(SESSION_TENANT_KEY)
+        tenant = tenant_get(tenant_id) if isinstance(tenant_id, int) else None
+        return Credential(kind="session", user_id=int(session[SESSION_KEY]), tenant=tenant)
+    return None
+
+
+def membership_get(*, user_id: int, tenant) -> Membership | None:
+    if tenant is None or user_id is None:
+        return None
+    return Membership.objects.filter(user_id=user_id, tenant=tenant).first()
+
+
+def membership_list(*, tenant):
+    return Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at")
+
+
+def memberships_of_user(*, user: User):
+    return (Membership.objects.filter(user=user, tenant__is_active=True)
+            .select_related("tenant").order_by("created_at"))
+
+
+def api_key_list(*, tenant, user=None):
+    keys = ApiKey.objects.filter(tenant=tenant).select_related("user")
+    if user is not None:
+        keys = keys.filter(user=user)
+    return keys.order_by("-created_at")
+
+
+def api_key_get(*, tenant, key_id) -> ApiKey | None:
+    return ApiKey.objects.filter(tenant=tenant, pk=key_id).select_related("user").first()
+
+
+def user_get_by_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=(email or "").strip()).first()

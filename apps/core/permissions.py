@@ -1,0 +1,37 @@
+"""Who may do what inside a tenant. The authentication classes of
+apps.accounts put the caller's membership and write right on the request."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from .exceptions import ManagerRequired, NotAMember, ReadOnlyCredential, TenantRequired
+
+
+class IsTenantMember(BasePermission):
+    """A member of the request's tenant; viewers and read-only keys only read."""
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(request, "tenant", None) is None:
+            if not request.user.is_authenticated:
+                raise NotAuthenticated()
+            raise TenantRequired(
+                "Name a tenant: use its host, a JWT issued for it, or one of its API keys.")
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if getattr(request, "membership", None) is None:
+            raise NotAMember("You are not a member of this tenant.")
+        if request.method not in SAFE_METHODS and not getattr(request, "can_write", False):
+            raise ReadOnlyCredential("This credential can read but not write.")
+        return True
+
+
+class IsTenantManager(IsTenantMember):
+    """Owners and admins, for members and other people's keys."""
+
+    def has_permission(self, request, view) -> bool:
+        super().has_permission(request, view)
+        if request.method not in SAFE_METHODS and not request.membership.can_manage:
+            raise ManagerRequired("Only owners and admins can do this.")
+        return True

@@ -1,0 +1,12 @@
+"""Local development: `make dev`."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-secret-key-change-me-0123456789abcdef")
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+
+# Serve static files straight from static/ without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
