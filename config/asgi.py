@@ -15,9 +15,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.lifespan import lifespan_app  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
+    "lifespan": lifespan_app,
     "http": django_asgi_app,
     "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
 })

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -7,6 +8,8 @@ from apps.core.views import ReadinessView, liveness
 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
+    path("airtable/", include("apps.airtable.api.urls")),
+    path("", include("apps.files.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,7 +21,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
+    path("airtable/", include("apps.airtable.urls")),
+    path("files/", include("apps.files.urls")),
 ]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/airtable/", include("apps.sandbox.urls")))
 
 
 handler400 = handlers.bad_request

@@ -3,6 +3,10 @@ credential kind, a clean Redis and tenant cache for every test."""
 
 from __future__ import annotations
 
+import re
+import socket
+import tempfile
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -112,3 +116,73 @@ def client_for():
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+class PlatformServer:
+    """The platform in a real uvicorn process on a free port, on this worker's
+    test database. Data it writes is committed; data a test writes inside its
+    transaction is invisible to it, so tests talk to it over HTTP."""
+
+    def __init__(self, database_name: str, env: dict[str, str]):
+        import os
+        import subprocess
+        import sys
+
+        from config import devservices
+
+        self.port = devservices.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        base = dict(os.environ)
+        base["DATABASE_URL"] = re.sub(r"/[^/]*$", f"/{database_name}", base["DATABASE_URL"])
+        base.update({"DJANGO_SETTINGS_MODULE": "config.settings.test",
+                     "DATABASE_POOL": "true", **env})
+        self.log = tempfile.NamedTemporaryFile(prefix="platform-server-", suffix=".log",
+                                               delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(self.port), "--lifespan", "on", "--log-level", "warning"],
+            env=base, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"platform server did not start:\n{self.output()}")
+            time.sleep(0.1)
+
+    def _answers(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def output(self) -> str:
+        with open(self.log.name) as handle:
+            return handle.read()[-5000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def platform_server_factory(django_db_setup):
+    """platform_server_factory(**env) -> PlatformServer, one per distinct env, per worker."""
+    servers: dict[tuple, PlatformServer] = {}
+    database_name = connection.settings_dict["NAME"]
+
+    def make(**env: str) -> PlatformServer:
+        key = tuple(sorted(env.items()))
+        if key not in servers:
+            servers[key] = PlatformServer(database_name, env)
+        return servers[key]
+
+    yield make
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def platform_server(platform_server_factory) -> PlatformServer:
+    return platform_server_factory()

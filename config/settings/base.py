@@ -56,9 +56,12 @@ SHARED_APPS = [
     "django_prometheus",
     "corsheaders",
     "channels",
+    "apps.sandbox",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
+    "apps.airtable",
+    "apps.files",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

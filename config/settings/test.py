@@ -25,3 +25,8 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", ".localhost"]
 # Serve static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Tasks run inline; tests that enqueue with transaction.on_commit use
+# django_capture_on_commit_callbacks(execute=True).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
