@@ -17,6 +17,7 @@ from apps.tenants.selectors import tenant_get
 from . import selectors, services
 from .forms import ApiKeyForm, LoginForm, MemberForm, SignupForm
 
+NEW_KEY_SESSION = "new_api_key"
 SORTS = {"name": "name", "-name": "-name", "created": "created_at", "-created": "-created_at",
          "used": "last_used_at", "-used": "-last_used_at"}
 
@@ -108,16 +109,18 @@ def dashboard(request):
 @tenant_page
 def api_keys(request):
     form = ApiKeyForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             api_key, raw = services.api_key_create(
                 tenant=request.tenant, user=request.user, name=form.cleaned_data["name"],
                 scopes=form.scopes())
-            created = {"key": api_key, "raw": raw}
-            form = ApiKeyForm()
         except ApplicationError as error:
             form.add_error(None, error.detail)
+        else:
+            # Shown on the next page only: a reload can't create a second key.
+            request.session[NEW_KEY_SESSION] = {"name": api_key.name, "raw": raw}
+            return redirect("web-api-keys")
+    created = request.session.pop(NEW_KEY_SESSION, None)
     keys = selectors.api_key_list(tenant=request.tenant)
     query = request.GET.get("q", "").strip()
     if query:

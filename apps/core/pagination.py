@@ -14,6 +14,13 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 500
     ordering = "-created_at"
 
+    def get_ordering(self, request, queryset, view):
+        """A view may set `ordering`; otherwise newest first."""
+        ordering = getattr(view, "ordering", None)
+        if ordering:
+            return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+        return super().get_ordering(request, queryset, view)
+
     def get_next_cursor(self) -> str | None:
         link = self.get_next_link()
         if not link:

@@ -302,6 +302,27 @@ OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
 LLM_DEFAULT_MODEL = env.str("LLM_DEFAULT_MODEL", default="gpt-4o-mini")
 
+# --- Airtable gateway (apps.airtable; docs/airtable.md) ---------------------------
+
+# Comma-separated Fernet keys for connection tokens: the first encrypts, all
+# decrypt (rotation). Empty: one key derived from SECRET_KEY (dev and test).
+AIRTABLE_TOKEN_KEYS = env.list("AIRTABLE_TOKEN_KEYS", default=[])
+AIRTABLE_RATE_LIMIT_PER_BASE = env.float("AIRTABLE_RATE_LIMIT_PER_BASE", default=5.0)
+AIRTABLE_RATE_LIMIT_PER_TOKEN = env.float("AIRTABLE_RATE_LIMIT_PER_TOKEN", default=50.0)
+AIRTABLE_RATE_LIMIT_WAIT_SECONDS = env.float("AIRTABLE_RATE_LIMIT_WAIT_SECONDS", default=30.0)
+AIRTABLE_INTERACTIVE_MAX_WAIT_SECONDS = env.float("AIRTABLE_INTERACTIVE_MAX_WAIT_SECONDS",
+                                                  default=10.0)
+AIRTABLE_TIMEOUT_CONNECT_SECONDS = env.float("AIRTABLE_TIMEOUT_CONNECT_SECONDS", default=5.0)
+AIRTABLE_TIMEOUT_READ_SECONDS = env.float("AIRTABLE_TIMEOUT_READ_SECONDS", default=30.0)
+AIRTABLE_RETRY_ATTEMPTS = env.int("AIRTABLE_RETRY_ATTEMPTS", default=5)
+AIRTABLE_RETRY_BACKOFF_SECONDS = env.float("AIRTABLE_RETRY_BACKOFF_SECONDS", default=0.5)
+AIRTABLE_SYNC_INTERVAL_MINUTES = env.int("AIRTABLE_SYNC_INTERVAL_MINUTES", default=5)
+AIRTABLE_FULL_SYNC_HOURS = env.float("AIRTABLE_FULL_SYNC_HOURS", default=6.0)
+AIRTABLE_SYNC_OVERLAP_SECONDS = env.int("AIRTABLE_SYNC_OVERLAP_SECONDS", default=120)
+AIRTABLE_SYNC_THREADS = env.int("AIRTABLE_SYNC_THREADS", default=4)
+AIRTABLE_SYNC_STALE_SECONDS = env.int("AIRTABLE_SYNC_STALE_SECONDS", default=120)
+AIRTABLE_INDEX_AFTER_USES = env.int("AIRTABLE_INDEX_AFTER_USES", default=20)
+
 # --- Internationalisation -------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

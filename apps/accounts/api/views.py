@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.permissions import IsTenantManager, IsTenantMember
+from apps.core.permissions import IsTenantManager
 from apps.core.throttling import LoginRateThrottle, RegisterRateThrottle
 
 from .. import selectors, services
@@ -112,8 +112,9 @@ class ApiKeyDetailView(APIView):
 
 
 class MemberListView(GenericAPIView):
-    permission_classes = [IsTenantMember, IsTenantManager]
+    permission_classes = [IsTenantManager]
     serializer_class = s.MemberSerializer
+    ordering = "created_at"
 
     def get_queryset(self):
         return selectors.membership_list(tenant=self.request.tenant)

@@ -1,0 +1,76 @@
+"""A person signs up, logs in, creates an API key and sees it listed, in
+Debian's chromium driven by Playwright against a real server process."""
+
+import shutil
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_sign_up_log_in_create_key(platform_server, page):
+    slug = f"web-{uuid.uuid4().hex[:8]}"
+    email = f"person@{slug}.example.com"
+    password = "a-long-and-unusual-passphrase-77"
+    base = platform_server.url
+
+    page.goto(f"{base}/signup")
+    page.fill("#id_email", email)
+    page.fill("#id_full_name", "Pat Person")
+    page.fill("#id_password", password)
+    page.fill("#id_tenant_name", "Web Team")
+    page.fill("#id_tenant_slug", slug)
+    page.click("button:has-text('Sign up')")
+    page.wait_for_url(f"{base}/")
+    assert page.locator("h1").inner_text() == "Web Team"
+    assert "owner" in page.content()
+
+    page.click("button:has-text('Log out')")
+    page.wait_for_url(f"{base}/login")
+    page.fill("#id_username", email)
+    page.fill("#id_password", "wrong password")
+    page.click("main button:has-text('Log in')")
+    assert page.locator(".errorlist").count() == 1
+
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("main button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")
+
+    page.click("nav >> text=API keys")
+    page.fill("#id_name", "Reporting script")
+    page.click("button:has-text('Create key')")
+    key = page.input_value("#new-key-value")
+    assert key.startswith("pat_")
+    row = page.locator("#keys tbody tr", has_text="Reporting script")
+    assert row.count() == 1
+    assert key[:12] in row.inner_text()
+    assert key not in page.locator("#keys").inner_html()
+
+    page.reload()
+    assert page.locator("#new-key-value").count() == 0
+
+    page.locator("#keys tbody tr", has_text="Reporting script").locator(
+        "button:has-text('Revoke')").click()
+    assert "revoked" in page.locator("#keys tbody tr", has_text="Reporting script").inner_text()
