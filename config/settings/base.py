@@ -27,6 +27,9 @@ try:
         "ALLOWED_EXTENSIONS", ["pdf", "doc", "docx", "txt", "csv", "xlsx"]
     )
     MAX_UPLOAD_MB = cfg.positive_int("MAX_UPLOAD_MB", 25)
+    FILES_TENANT_QUOTA_MB = cfg.positive_int("FILES_TENANT_QUOTA_MB", 1024)
+    FILES_EXTRACT_TIMEOUT_SECONDS = cfg.positive_int("FILES_EXTRACT_TIMEOUT_SECONDS", 60)
+    FILES_EXTRACT_MEMORY_MB = cfg.positive_int("FILES_EXTRACT_MEMORY_MB", 512)
     PORT = cfg.positive_int("PORT", 8000)
     DATABASE_URL = cfg.url("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/pyairtable")
     REDIS_URL = cfg.url("REDIS_URL", "redis://127.0.0.1:63799/0")
@@ -357,6 +360,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
