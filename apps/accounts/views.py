@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 from apps.core.selectors import health_report
 from apps.tenants.selectors import tenant_get
@@ -24,27 +23,6 @@ SORTS = {"name": "name", "-name": "-name", "created": "created_at", "-created": 
 
 def _activate(request, tenant) -> None:
     request.session[selectors.SESSION_TENANT_KEY] = tenant.pk if tenant else None
-
-
-def tenant_page(view):
-    """Logged in and a member of the active tenant; otherwise somewhere sensible."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect(f"/login?next={request.path}")
-        tenant = getattr(request, "tenant", None)
-        membership = selectors.membership_get(user_id=request.user.pk, tenant=tenant)
-        if membership is None:
-            first = selectors.memberships_of_user(user=request.user).first()
-            if first and (tenant is None or request.tenant_source != "host"):
-                _activate(request, first.tenant)
-                return redirect(request.path)
-            return render(request, "accounts/no_tenant.html", status=403)
-        request.membership = membership
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def signup(request):

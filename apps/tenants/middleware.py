@@ -38,7 +38,6 @@ class TenantResolutionMiddleware:
     def __call__(self, request):
         connection.set_schema_to_public()
         if request.path in _UNTENANTED_PATHS or request.path.startswith(_UNTENANTED_PREFIXES):
-            request.tenant = None
             request.credential = None
             return self.get_response(request)
         hostname = remove_www(request.get_host().split(":")[0]).lower()
@@ -55,8 +54,9 @@ class TenantResolutionMiddleware:
         if tenant is not None and not tenant.is_active:
             return _refuse(TenantInactive("This tenant has been deactivated."))
 
-        request.tenant = tenant
         request.tenant_source = "host" if host_tenant else ("credential" if tenant else None)
         if tenant is not None:
+            # Left unset for the public schema, as django-tenants' admin templates expect.
+            request.tenant = tenant
             connection.set_tenant(tenant)
         return self.get_response(request)
