@@ -15,11 +15,24 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from config.lifespan import lifespan_app  # noqa: E402
+from apps.mcp.asgi import mcp_endpoint  # noqa: E402
+from apps.mcp.server import session_manager  # noqa: E402
+from config import lifespan  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
+lifespan.hooks.append(session_manager.run)
+
+
+async def http_app(scope, receive, send):
+    """/mcp goes to the MCP SDK; everything else to Django."""
+    if scope["path"].rstrip("/") == "/mcp":
+        await mcp_endpoint(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
+
 application = ProtocolTypeRouter({
-    "lifespan": lifespan_app,
-    "http": django_asgi_app,
+    "lifespan": lifespan.lifespan_app,
+    "http": http_app,
     "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
 })

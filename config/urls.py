@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("airtable/", include("apps.airtable.api.urls")),
     path("", include("apps.files.api.urls")),
+    path("mcp/", include("apps.mcp.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("airtable/", include("apps.airtable.urls")),
     path("files/", include("apps.files.urls")),
+    path("ai-clients/", include("apps.mcp.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

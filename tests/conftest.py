@@ -51,7 +51,11 @@ class Team:
         return membership.user
 
 
-def _team(slug: str) -> Team:
+def committed_team(slug: str) -> Team:
+    """A tenant made (or found) outside any test transaction: for tests whose other side is a
+    real server process. Call from a module- or session-scoped fixture (it runs before the
+    test's transaction opens) inside `django_db_blocker.unblock()`; use a slug of your own.
+    The module still needs `pytestmark = pytest.mark.django_db` so the test database exists."""
     email = f"owner@{slug}.example.com"
     user = user_get_by_email(email)
     if user is None:
@@ -66,8 +70,8 @@ def _team(slug: str) -> Team:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         tenant_template_ensure()
-        _team("alpha")
-        _team("bravo")
+        committed_team("alpha")
+        committed_team("bravo")
 
 
 @pytest.fixture(autouse=True)

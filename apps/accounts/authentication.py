@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from .models import ApiKey, User
+from .models import User
 from .selectors import membership_get
-
-_LAST_USED_RESOLUTION = timedelta(minutes=1)
+from .services import api_key_touch
 
 
 def _attach(request, user: User, *, key_can_write: bool = True) -> None:
@@ -31,19 +27,13 @@ def _credential(request, kind: str):
     return credential
 
 
-def _touch(api_key: ApiKey) -> None:
-    now = timezone.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-
-
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         credential = _credential(request, "api_key")
         if credential is None:
             return None
         api_key = credential.api_key
-        _touch(api_key)
+        api_key_touch(api_key)
         request.api_key = api_key
         request._request.api_key = api_key
         _attach(request, api_key.user, key_can_write=api_key.can_write)

@@ -43,8 +43,8 @@ def api_key_get_by_raw(raw: str) -> ApiKey | None:
             .filter(key_hash=hash_key(raw), revoked_at__isnull=True).first())
 
 
-def _bearer(request) -> str | None:
-    header = request.headers.get("Authorization", "")
+def _bearer(headers) -> str | None:
+    header = headers.get("Authorization", "") or ""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
@@ -53,8 +53,21 @@ def _bearer(request) -> str | None:
 
 def credential_from_request(request) -> Credential | None:
     """The API key, JWT or session of a request. An invalid one comes back with `error`."""
-    raw_key = request.headers.get("X-API-Key", "").strip()
-    bearer = _bearer(request)
+    credential = credential_from_headers(request.headers)
+    if credential is not None:
+        return credential
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY):
+        tenant_id = session.get(SESSION_TENANT_KEY)
+        tenant = tenant_get(tenant_id) if isinstance(tenant_id, int) else None
+        return Credential(kind="session", user_id=int(session[SESSION_KEY]), tenant=tenant)
+    return None
+
+
+def credential_from_headers(headers) -> Credential | None:
+    """The API key (X-API-Key or Bearer pat_…) or JWT (Bearer) in request headers."""
+    raw_key = (headers.get("X-API-Key", "") or "").strip()
+    bearer = _bearer(headers)
     if not raw_key and bearer and bearer.startswith(API_KEY_PREFIX):
         raw_key = bearer
     if raw_key:
@@ -71,11 +84,6 @@ def credential_from_request(request) -> Credential | None:
         slug = token.get("tenant")
         tenant = tenant_get_by_slug(slug) if isinstance(slug, str) else None
         return Credential(kind="jwt", user_id=token.get("user_id"), tenant=tenant, token=token)
-    session = getattr(request, "session", None)
-    if session is not None and session.get(SESSION_KEY):
-        tenant_id = session.get(SESSION_TENANT_KEY)
-        tenant = tenant_get(tenant_id) if isinstance(tenant_id, int) else None
-        return Credential(kind="session", user_id=int(session[SESSION_KEY]), tenant=tenant)
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -125,6 +126,17 @@ def api_key_create(*, tenant, user: User, name: str, scopes: list[str]) -> tuple
         key_hash=hash_key(raw), scopes=scopes,
     )
     return api_key, raw
+
+
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_touch(api_key: ApiKey) -> None:
+    """Record use, at most once a minute per key, so a busy key costs no write per request."""
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
 
 
 def api_key_revoke(*, tenant, actor: User, key_id) -> ApiKey:

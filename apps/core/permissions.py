@@ -12,6 +12,8 @@ from .exceptions import ManagerRequired, NotAMember, ReadOnlyCredential, TenantR
 class IsTenantMember(BasePermission):
     """A member of the request's tenant; viewers and read-only keys only read."""
 
+    method_decides_write = True
+
     def has_permission(self, request, view) -> bool:
         if getattr(request, "tenant", None) is None:
             if not request.user.is_authenticated:
@@ -22,9 +24,17 @@ class IsTenantMember(BasePermission):
             raise NotAuthenticated()
         if getattr(request, "membership", None) is None:
             raise NotAMember("You are not a member of this tenant.")
-        if request.method not in SAFE_METHODS and not getattr(request, "can_write", False):
+        if (self.method_decides_write and request.method not in SAFE_METHODS
+                and not getattr(request, "can_write", False)):
             raise ReadOnlyCredential("This credential can read but not write.")
         return True
+
+
+class IsTenantReader(IsTenantMember):
+    """Any member, whatever the method: for POST endpoints that may only read (tool calls),
+    where the endpoint itself checks the credential's write right."""
+
+    method_decides_write = False
 
 
 class IsTenantManager(IsTenantMember):

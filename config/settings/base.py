@@ -65,6 +65,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "apps.airtable",
     "apps.files",
+    "apps.mcp",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -310,6 +311,9 @@ LLM_DEFAULT_MODEL = env.str("LLM_DEFAULT_MODEL", default="gpt-4o-mini")
 # Comma-separated Fernet keys for connection tokens: the first encrypts, all
 # decrypt (rotation). Empty: one key derived from SECRET_KEY (dev and test).
 AIRTABLE_TOKEN_KEYS = env.list("AIRTABLE_TOKEN_KEYS", default=[])
+# Endpoints a connection may point at (besides this server's own sandbox when
+# SANDBOX_ENABLED): the platform sends tokens there and reads their answers.
+AIRTABLE_ENDPOINT_URLS = env.list("AIRTABLE_ENDPOINT_URLS", default=["https://api.airtable.com"])
 AIRTABLE_RATE_LIMIT_PER_BASE = env.float("AIRTABLE_RATE_LIMIT_PER_BASE", default=5.0)
 AIRTABLE_RATE_LIMIT_PER_TOKEN = env.float("AIRTABLE_RATE_LIMIT_PER_TOKEN", default=50.0)
 AIRTABLE_RATE_LIMIT_WAIT_SECONDS = env.float("AIRTABLE_RATE_LIMIT_WAIT_SECONDS", default=30.0)
@@ -366,3 +370,16 @@ LOGGING = {
 }
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+# The sandbox's Airtable rate limits in requests per second (0 turns one off) and the
+# fraction of its requests answered 503 to test clients' retries (docs/sandbox.md).
+try:
+    SANDBOX_RATE_LIMIT_PER_BASE = env.int("SANDBOX_RATE_LIMIT_PER_BASE", default=5)
+    SANDBOX_RATE_LIMIT_PER_TOKEN = env.int("SANDBOX_RATE_LIMIT_PER_TOKEN", default=50)
+    SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
+except ValueError as error:
+    cfg.fail(cfg.SettingError("SANDBOX_RATE_LIMIT_*/SANDBOX_FAILURE_RATE", str(error)))
+
+# --- MCP ----------------------------------------------------------------------
+
+# Browser origins besides the platform's own host that may call /mcp.
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])

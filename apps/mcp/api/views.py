@@ -1,0 +1,32 @@
+"""The REST mirror of the MCP registry (API.md): same tools, same answers."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.permissions import IsTenantReader
+from apps.core.tools import ToolContext, request_scopes, tool_registry
+
+from . import serializers as s
+
+
+class ToolsListView(APIView):
+    permission_classes = [IsTenantReader]
+
+    @extend_schema(request=s.ToolsListInput, responses={200: s.ToolsListOutput}, tags=["mcp"])
+    def post(self, request):
+        tools = tool_registry.visible(request_scopes(request))
+        return Response({"tools": [tool.describe() for tool in tools]})
+
+
+class ToolsCallView(APIView):
+    permission_classes = [IsTenantReader]
+
+    @extend_schema(request=s.ToolsCallInput, responses={200: s.ToolsCallOutput}, tags=["mcp"])
+    def post(self, request):
+        serializer = s.ToolsCallInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        context = ToolContext.from_request(request, channel="rest")
+        result = tool_registry.call(data["name"], data.get("arguments"), context)
+        return Response(result.as_mcp_json())

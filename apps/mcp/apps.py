@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class McpConfig(AppConfig):
+    name = "apps.mcp"
+    label = "mcp"
+    verbose_name = "MCP"
+
+    def ready(self):
+        from . import receivers, tools  # noqa: F401  (connects the audit, registers the tools)

@@ -1,0 +1,13 @@
+from apps.core.exceptions import ApplicationError
+
+
+class McpUnauthorized(ApplicationError):
+    code = "ERROR_AUTHENTICATION_REQUIRED"
+    status = 401
+    title = "Authentication required"
+
+
+class McpForbidden(ApplicationError):
+    code = "ERROR_PERMISSION_DENIED"
+    status = 403
+    title = "Permission denied"

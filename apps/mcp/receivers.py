@@ -1,0 +1,18 @@
+from django.dispatch import receiver
+from django_tenants.utils import tenant_context
+
+from apps.core.signals import tool_called
+
+from .models import ToolCall
+
+
+@receiver(tool_called)
+def record_tool_call(sender, name, arguments, context, result, **kwargs):
+    with tenant_context(context.tenant):
+        ToolCall.objects.create(
+            tool=name[:100], channel=context.channel, user_id=getattr(context.user, "pk", None),
+            user_email=getattr(context.user, "email", "") or "", api_key_id=context.api_key_id,
+            arguments=arguments if isinstance(arguments, dict) else {"value": arguments},
+            outcome=ToolCall.Outcome.ERROR if result.is_error else ToolCall.Outcome.OK,
+            error_code=result.error_code or "", duration_ms=round(result.duration_ms, 3),
+        )

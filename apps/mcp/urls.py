@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.connect, name="web-mcp-connect"),
+    path("calls", views.calls, name="web-mcp-calls"),
+]
