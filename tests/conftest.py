@@ -3,8 +3,11 @@ credential kind, a clean Redis and tenant cache for every test."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -128,10 +131,6 @@ class PlatformServer:
     transaction is invisible to it, so tests talk to it over HTTP."""
 
     def __init__(self, database_name: str, env: dict[str, str]):
-        import os
-        import subprocess
-        import sys
-
         from config import devservices
 
         self.port = devservices.free_port()
@@ -166,8 +165,10 @@ class PlatformServer:
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
-        except Exception:
+        except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
+        os.unlink(self.log.name)
 
 
 @pytest.fixture(scope="session")

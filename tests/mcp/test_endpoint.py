@@ -136,7 +136,9 @@ def test_handshake_client_2025_11_25_over_raw_http(platform_server, live_keys):
 def test_revoked_key_is_refused_at_once(platform_server, live_keys):
     api = httpx.Client(base_url=platform_server.url, timeout=30,
                        headers={"X-API-Key": live_keys["alpha"]["rw"]})
-    created = api.post("/api/v1/api-keys", json={"name": "soon revoked"}).json()
+    response = api.post("/api/v1/api-keys", json={"name": "soon revoked"})
+    assert response.status_code == 201, response.text[:500]
+    created = response.json()
     headers = {"Accept": "application/json, text/event-stream",
                "Authorization": f"Bearer {created['key']}", "MCP-Protocol-Version": "2025-11-25"}
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}

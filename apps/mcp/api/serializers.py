@@ -27,3 +27,16 @@ class ToolsCallOutput(serializers.Serializer):
     content = serializers.ListField(child=serializers.DictField())
     structuredContent = serializers.DictField(allow_null=True)
     isError = serializers.BooleanField()
+
+
+class ToolCallSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tool = serializers.CharField()
+    channel = serializers.CharField()
+    user_email = serializers.CharField()
+    api_key_id = serializers.IntegerField(allow_null=True)
+    arguments = serializers.JSONField()
+    outcome = serializers.CharField()
+    error_code = serializers.CharField()
+    duration_ms = serializers.FloatField()
+    created_at = serializers.DateTimeField()
