@@ -66,6 +66,7 @@ TENANT_APPS = [
     "apps.airtable",
     "apps.files",
     "apps.mcp",
+    "apps.chat",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -235,11 +236,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-        }
-    },
 }
 
 # --- HTTP, security -----------------------------------------------------------
@@ -305,6 +301,19 @@ OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
 LLM_DEFAULT_MODEL = env.str("LLM_DEFAULT_MODEL", default="gpt-4o-mini")
+# The chat's loop and its caps (docs/chat.md).
+CHAT_MAX_ROUNDS = env.int("CHAT_MAX_ROUNDS", default=8)
+CHAT_MAX_TURN_TOKENS = env.int("CHAT_MAX_TURN_TOKENS", default=200_000)
+CHAT_PROVIDER_TIMEOUT_SECONDS = env.float("CHAT_PROVIDER_TIMEOUT_SECONDS", default=60.0)
+CHAT_PROVIDER_RETRIES = env.int("CHAT_PROVIDER_RETRIES", default=1)
+CHAT_TOOL_THREADS = env.int("CHAT_TOOL_THREADS", default=4)
+# USD per million tokens, merged over the built-in table: {"model": {"input": .., "output": ..}}.
+CHAT_PRICES = env.json("CHAT_PRICES", default={})
+# Fernet keys for tenants' provider API keys: the first encrypts, all decrypt.
+# Empty: one key derived from SECRET_KEY.
+CHAT_KEY_ENCRYPTION_KEYS = env.list("CHAT_KEY_ENCRYPTION_KEYS", default=[])
+# URL prefixes a tenant's own provider base URL must start with; empty allows any.
+CHAT_ALLOWED_BASE_URLS = env.list("CHAT_ALLOWED_BASE_URLS", default=[])
 
 # --- Airtable gateway (apps.airtable; docs/airtable.md) ---------------------------
 
