@@ -47,8 +47,9 @@ migrate: $(VENV)/.installed system-deps
 seed: migrate
 	$(MANAGE) seed_demo
 
+# honcho gives each process a PORT of its own; the web port travels as WEB_PORT.
 dev: seed
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(VENV)/bin/honcho start -f Procfile
+	DJANGO_SETTINGS_MODULE=config.settings.dev WEB_PORT=$${PORT:-8000} $(VENV)/bin/honcho start -f Procfile
 
 stop:
 	$(PY) -m config.devservices stop

@@ -1,3 +1,3 @@
 """Tool implementations, registered in the one registry of apps.core.tools."""
 
-from . import platform  # noqa: F401
+from . import airtable, platform  # noqa: F401
