@@ -149,8 +149,9 @@ class PlatformServer:
         deadline = time.monotonic() + 60
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                output = self.output()
                 self.stop()
-                raise RuntimeError(f"platform server did not start:\n{self.output()}")
+                raise RuntimeError(f"platform server did not start:\n{output}")
             time.sleep(0.1)
 
     def _answers(self) -> bool:

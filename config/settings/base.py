@@ -29,7 +29,7 @@ try:
     MAX_UPLOAD_MB = cfg.positive_int("MAX_UPLOAD_MB", 25)
     FILES_TENANT_QUOTA_MB = cfg.positive_int("FILES_TENANT_QUOTA_MB", 1024)
     FILES_EXTRACT_TIMEOUT_SECONDS = cfg.positive_int("FILES_EXTRACT_TIMEOUT_SECONDS", 60)
-    FILES_EXTRACT_MEMORY_MB = cfg.positive_int("FILES_EXTRACT_MEMORY_MB", 512)
+    FILES_EXTRACT_MEMORY_MB = cfg.positive_int("FILES_EXTRACT_MEMORY_MB", 1024)
     PORT = cfg.positive_int("PORT", 8000)
     DATABASE_URL = cfg.url("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/pyairtable")
     REDIS_URL = cfg.url("REDIS_URL", "redis://127.0.0.1:63799/0")
@@ -325,6 +325,9 @@ AIRTABLE_TOKEN_KEYS = env.list("AIRTABLE_TOKEN_KEYS", default=[])
 AIRTABLE_ENDPOINT_URLS = env.list("AIRTABLE_ENDPOINT_URLS", default=["https://api.airtable.com"])
 AIRTABLE_RATE_LIMIT_PER_BASE = env.float("AIRTABLE_RATE_LIMIT_PER_BASE", default=5.0)
 AIRTABLE_RATE_LIMIT_PER_TOKEN = env.float("AIRTABLE_RATE_LIMIT_PER_TOKEN", default=50.0)
+# Share of those limits left unused, so network jitter never lets a sixth
+# request land in Airtable's one-second window.
+AIRTABLE_RATE_LIMIT_HEADROOM = env.float("AIRTABLE_RATE_LIMIT_HEADROOM", default=0.05)
 AIRTABLE_RATE_LIMIT_WAIT_SECONDS = env.float("AIRTABLE_RATE_LIMIT_WAIT_SECONDS", default=30.0)
 AIRTABLE_INTERACTIVE_MAX_WAIT_SECONDS = env.float("AIRTABLE_INTERACTIVE_MAX_WAIT_SECONDS",
                                                   default=10.0)
@@ -375,6 +378,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
     },
 }
 
