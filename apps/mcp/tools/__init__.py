@@ -1,3 +1,3 @@
 """Tool implementations, registered in the one registry of apps.core.tools."""
 
-from . import airtable, platform  # noqa: F401
+from . import airtable, files, platform  # noqa: F401

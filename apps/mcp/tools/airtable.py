@@ -389,6 +389,14 @@ def _table_out(table: dict) -> dict:
     return out
 
 
+def _field_out(base_id: str, table: str, field_id: str) -> dict:
+    """A field as the refreshed schema has it (the write's own answer may be partial)."""
+    fields = selectors.table_get(base_id=base_id, table=table)["fields"]
+    field = next(item for item in fields if item["id"] == field_id)
+    return {"id": field["id"], "name": field["name"], "type": field["type"],
+            "options": field.get("options"), "description": field.get("description")}
+
+
 NEW_FIELD = {"type": "object", "required": ["name", "type"], "additionalProperties": False,
              "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 255},
                             "type": {"type": "string", "description": FIELD_TYPES_HINT},
@@ -458,8 +466,7 @@ class CreateField(Tool):
             base_id=arguments["baseId"], table=arguments["table"], name=arguments["name"],
             type=arguments["type"], options=arguments.get("options"),
             description=arguments.get("description"))
-        return {"id": field["id"], "name": field["name"], "type": field["type"],
-                "options": field.get("options"), "description": field.get("description")}
+        return _field_out(arguments["baseId"], arguments["table"], field["id"])
 
 
 @tool_registry.register
@@ -482,8 +489,7 @@ class UpdateField(Tool):
         field = services.field_update(
             base_id=arguments["baseId"], table=arguments["table"], field=arguments["field"],
             name=arguments.get("name"), description=arguments.get("description"))
-        return {"id": field["id"], "name": field["name"], "type": field["type"],
-                "options": field.get("options"), "description": field.get("description")}
+        return _field_out(arguments["baseId"], arguments["table"], field["id"])
 
 
 @tool_registry.register
