@@ -11,18 +11,42 @@ MONTHS = [calendar.month_name[i] for i in range(1, 13)]
 WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
 UNIT_ALIASES = {
-    "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
-    "s": "s", "second": "s", "seconds": "s",
-    "m": "m", "minute": "m", "minutes": "m",
-    "h": "h", "hour": "h", "hours": "h",
-    "d": "d", "day": "d", "days": "d",
-    "w": "w", "week": "w", "weeks": "w",
-    "M": "M", "month": "M", "months": "M",
-    "Q": "Q", "quarter": "Q", "quarters": "Q",
-    "y": "y", "year": "y", "years": "y",
+    "ms": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "s": "s",
+    "second": "s",
+    "seconds": "s",
+    "m": "m",
+    "minute": "m",
+    "minutes": "m",
+    "h": "h",
+    "hour": "h",
+    "hours": "h",
+    "d": "d",
+    "day": "d",
+    "days": "d",
+    "w": "w",
+    "week": "w",
+    "weeks": "w",
+    "M": "M",
+    "month": "M",
+    "months": "M",
+    "Q": "Q",
+    "quarter": "Q",
+    "quarters": "Q",
+    "y": "y",
+    "year": "y",
+    "years": "y",
 }
-UNIT_MICROSECONDS = {"ms": 1000, "s": 10**6, "m": 60 * 10**6, "h": 3600 * 10**6,
-                     "d": 86400 * 10**6, "w": 7 * 86400 * 10**6}
+UNIT_MICROSECONDS = {
+    "ms": 1000,
+    "s": 10**6,
+    "m": 60 * 10**6,
+    "h": 3600 * 10**6,
+    "d": 86400 * 10**6,
+    "w": 7 * 86400 * 10**6,
+}
 
 
 def normalize_unit(unit):
@@ -71,9 +95,15 @@ TOKEN = re.compile(
     r"|mm|m|ss|s|S{1,9}|A|a|ZZ|Z|X|x|LTS|LT|LLLL|LLL|LL|L|llll|lll|ll|l"
 )
 LONG_FORMATS = {
-    "LT": "h:mm A", "LTS": "h:mm:ss A", "L": "MM/DD/YYYY", "LL": "MMMM D, YYYY",
-    "LLL": "MMMM D, YYYY h:mm A", "LLLL": "dddd, MMMM D, YYYY h:mm A",
-    "l": "M/D/YYYY", "ll": "MMM D, YYYY", "lll": "MMM D, YYYY h:mm A",
+    "LT": "h:mm A",
+    "LTS": "h:mm:ss A",
+    "L": "MM/DD/YYYY",
+    "LL": "MMMM D, YYYY",
+    "LLL": "MMMM D, YYYY h:mm A",
+    "LLLL": "dddd, MMMM D, YYYY h:mm A",
+    "l": "M/D/YYYY",
+    "ll": "MMM D, YYYY",
+    "lll": "MMM D, YYYY h:mm A",
     "llll": "ddd, MMM D, YYYY h:mm A",
 }
 DEFAULT_FORMAT = "YYYY-MM-DDTHH:mm:ss.SSS[Z]"
@@ -180,26 +210,61 @@ def format_datetime(moment, pattern):
 _MONTH_LOOKUP = {name.lower(): i for i, name in enumerate(MONTHS, 1)}
 _MONTH_LOOKUP.update({name.lower()[:3]: i for i, name in enumerate(MONTHS, 1)})
 _MONTH_NAMES = "|".join(sorted(_MONTH_LOOKUP, key=len, reverse=True))
-_DAY_NAMES = "|".join(sorted({d.lower() for d in WEEKDAYS} | {d.lower()[:3] for d in WEEKDAYS}, key=len, reverse=True))
+_DAY_NAMES = "|".join(
+    sorted({d.lower() for d in WEEKDAYS} | {d.lower()[:3] for d in WEEKDAYS}, key=len, reverse=True)
+)
+# Possessive digit runs: "2024-01-15 10:00" must not split "15" into day 1, hour 5.
 _PARSE_PATTERNS = {
-    "YYYY": ("year", r"[+-]?\d{4,6}"), "YY": ("year2", r"\d{2}"), "Y": ("year", r"[+-]?\d{1,6}"),
-    "M": ("month", r"\d{1,2}"), "MM": ("month", r"\d{1,2}"), "Mo": ("month", r"\d{1,2}(?:st|nd|rd|th)"),
-    "MMM": ("monthname", _MONTH_NAMES), "MMMM": ("monthname", _MONTH_NAMES),
-    "D": ("day", r"\d{1,2}"), "DD": ("day", r"\d{1,2}"), "Do": ("day", r"\d{1,2}(?:st|nd|rd|th)"),
-    "H": ("hour", r"\d{1,2}"), "HH": ("hour", r"\d{1,2}"), "h": ("hour", r"\d{1,2}"),
-    "hh": ("hour", r"\d{1,2}"), "k": ("hour", r"\d{1,2}"), "kk": ("hour", r"\d{1,2}"),
-    "m": ("minute", r"\d{1,2}"), "mm": ("minute", r"\d{1,2}"),
-    "s": ("second", r"\d{1,2}"), "ss": ("second", r"\d{1,2}"),
-    "a": ("meridiem", r"[ap]\.?m\.?"), "A": ("meridiem", r"[ap]\.?m\.?"),
-    "Z": ("offset", r"Z|[+-]\d\d:?\d\d"), "ZZ": ("offset", r"Z|[+-]\d\d:?\d\d"),
-    "X": ("unix", r"-?\d+(?:\.\d+)?"), "x": ("unixms", r"-?\d+"),
-    "dddd": (None, _DAY_NAMES), "ddd": (None, _DAY_NAMES), "dd": (None, r"su|mo|tu|we|th|fr|sa"),
+    "YYYY": ("year", r"[+-]?\d{4}"),
+    "YY": ("year2", r"\d{2}"),
+    "Y": ("year", r"[+-]?\d{1,6}"),
+    "M": ("month", r"\d{1,2}+"),
+    "MM": ("month", r"\d{1,2}+"),
+    "Mo": ("month", r"\d{1,2}+(?:st|nd|rd|th)"),
+    "MMM": ("monthname", _MONTH_NAMES),
+    "MMMM": ("monthname", _MONTH_NAMES),
+    "D": ("day", r"\d{1,2}+"),
+    "DD": ("day", r"\d{1,2}+"),
+    "Do": ("day", r"\d{1,2}+(?:st|nd|rd|th)"),
+    "H": ("hour", r"\d{1,2}+"),
+    "HH": ("hour", r"\d{1,2}+"),
+    "h": ("hour", r"\d{1,2}+"),
+    "hh": ("hour", r"\d{1,2}+"),
+    "k": ("hour", r"\d{1,2}+"),
+    "kk": ("hour", r"\d{1,2}+"),
+    "m": ("minute", r"\d{1,2}+"),
+    "mm": ("minute", r"\d{1,2}+"),
+    "s": ("second", r"\d{1,2}+"),
+    "ss": ("second", r"\d{1,2}+"),
+    "a": ("meridiem", r"[ap]\.?m\.?"),
+    "A": ("meridiem", r"[ap]\.?m\.?"),
+    "Z": ("offset", r"Z|[+-]\d\d:?\d\d"),
+    "ZZ": ("offset", r"Z|[+-]\d\d:?\d\d"),
+    "X": ("unix", r"-?\d+(?:\.\d+)?"),
+    "x": ("unixms", r"-?\d+"),
+    "dddd": (None, _DAY_NAMES),
+    "ddd": (None, _DAY_NAMES),
+    "dd": (None, r"su|mo|tu|we|th|fr|sa"),
 }
 LOOSE_FORMATS = (
-    "YYYY-MM-DD HH:mm:ss", "YYYY-MM-DD HH:mm", "M/D/YYYY h:mm:ss a", "M/D/YYYY h:mm a",
-    "M/D/YYYY H:mm:ss", "M/D/YYYY H:mm", "M/D/YYYY", "YYYY/M/D H:mm", "YYYY/M/D",
-    "D MMMM YYYY H:mm", "D MMMM YYYY", "MMMM D, YYYY h:mm a", "MMMM D, YYYY H:mm", "MMMM D YYYY",
-    "dddd, MMMM D, YYYY", "YYYY",
+    "YYYY-MM-DD HH:mm:ss",
+    "YYYY-MM-DD HH:mm",
+    "M/D/YYYY h:mm:ss a",
+    "M/D/YYYY h:mm a",
+    "M/D/YYYY H:mm:ss",
+    "M/D/YYYY H:mm",
+    "M/D/YYYY",
+    "M/D/YY H:mm",
+    "M/D/YY",
+    "YYYY/M/D H:mm",
+    "YYYY/M/D",
+    "D MMMM YYYY H:mm",
+    "D MMMM YYYY",
+    "MMMM D, YYYY h:mm a",
+    "MMMM D, YYYY H:mm",
+    "MMMM D YYYY",
+    "dddd, MMMM D, YYYY",
+    "YYYY",
 )
 
 
@@ -207,7 +272,7 @@ def _compile_parser(pattern):
     parts, groups = [], []
     position = 0
     for match in TOKEN.finditer(pattern):
-        parts.append(_literal(pattern[position:match.start()]))
+        parts.append(_literal(pattern[position : match.start()]))
         token = match.group(0)
         position = match.end()
         if token.startswith("["):
@@ -229,8 +294,12 @@ def _compile_parser(pattern):
 
 
 def _literal(text):
-    # moment parses forgivingly: any run of separators matches any other.
-    return "".join(r"[\W_]*" if not ch.isalnum() else re.escape(ch) for ch in text)
+    # moment parses forgivingly: a run of separators matches any other run
+    # (spaces may also be missing, as in "10:30pm").
+    return "".join(
+        re.escape(run) if run[0].isalnum() else (r"[\W_]*" if run.isspace() else r"[\W_]+")
+        for run in re.findall(r"[^\W_]+|[\W_]+", text)
+    )
 
 
 _PARSERS = {}
@@ -243,7 +312,7 @@ def parse_with_format(text, pattern, default_zone=UTC):
     match = regex.match(text.strip())
     if match is None:
         return None
-    values = dict(zip(groups, match.groups()))
+    values = dict(zip(groups, match.groups(), strict=True))
     try:
         return _assemble(values, default_zone)
     except (ValueError, OverflowError):
@@ -274,8 +343,15 @@ def _assemble(values, default_zone):
     hour, extra_day = (0, 1) if hour == 24 else (hour, 0)
     fraction = values.get("fraction")
     microsecond = int(fraction.ljust(6, "0")[:6]) if fraction else 0
-    moment = datetime(year, month, day, hour, int(values.get("minute") or 0),
-                      int(values.get("second") or 0), microsecond) + timedelta(days=extra_day)
+    moment = datetime(
+        year,
+        month,
+        day,
+        hour,
+        int(values.get("minute") or 0),
+        int(values.get("second") or 0),
+        microsecond,
+    ) + timedelta(days=extra_day)
     offset = values.get("offset")
     if offset and offset.upper() != "Z":
         digits = offset.replace(":", "")
@@ -299,7 +375,7 @@ def parse_loose(text, default_zone=UTC):
 def _consumed(text, pattern):
     regex, _ = _PARSERS[pattern]
     match = regex.match(text.strip())
-    return match is not None and not text.strip()[match.end():].strip()
+    return match is not None and not text.strip()[match.end() :].strip()
 
 
 # --- calendar arithmetic --------------------------------------------------------
@@ -363,6 +439,10 @@ def start_of(moment, unit):
         return day - timedelta(days=(moment.weekday() + 1) % 7)
     if unit == "ms":
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-    names = {"d": ("hour", "minute", "second", "microsecond"), "h": ("minute", "second", "microsecond"),
-             "m": ("second", "microsecond"), "s": ("microsecond",)}[unit]
+    names = {
+        "d": ("hour", "minute", "second", "microsecond"),
+        "h": ("minute", "second", "microsecond"),
+        "m": ("second", "microsecond"),
+        "s": ("microsecond",),
+    }[unit]
     return moment.replace(**{name: 0 for name in names})

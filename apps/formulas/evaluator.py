@@ -27,7 +27,7 @@ _COMPARISON_OPERATORS = {"=", "!=", "<", ">", "<=", ">="}
 class Context:
     """What a formula may read besides the record's fields."""
 
-    __slots__ = ("record_id", "created_time", "last_modified_time", "now", "zone")
+    __slots__ = ("created_time", "last_modified_time", "now", "record_id", "zone")
 
     def __init__(self, record_id, created_time, last_modified_time, now, zone):
         self.record_id = record_id
@@ -44,14 +44,23 @@ class CompiledFormula:
         self.formula = formula
         self.function = _compile(formula.root)
         self.needs_context = any(
-            isinstance(node, ast.Call) and REGISTRY[node.name].context for node in ast.walk(formula.root)
+            isinstance(node, ast.Call) and REGISTRY[node.name].context
+            for node in ast.walk(formula.root)
         )
 
     def __call__(self, fields, **context):
         return self.evaluate(fields, **context)
 
-    def evaluate(self, fields, *, record_id=None, created_time=None, last_modified_time=None,
-                 now=None, timezone="UTC"):
+    def evaluate(
+        self,
+        fields,
+        *,
+        record_id=None,
+        created_time=None,
+        last_modified_time=None,
+        now=None,
+        timezone="UTC",
+    ):
         context = None
         if self.needs_context:
             context = make_context(record_id, created_time, last_modified_time, now, timezone)
@@ -62,8 +71,13 @@ def make_context(record_id, created_time, last_modified_time, now, timezone):
     zone = find_zone(timezone or "UTC")
     if zone is None:
         raise FormulaError(f"Unknown time zone {timezone!r}")
-    return Context(record_id, _moment(created_time), _moment(last_modified_time),
-                   _moment(now) or datetime.now(UTC), zone)
+    return Context(
+        record_id,
+        _moment(created_time),
+        _moment(last_modified_time),
+        _moment(now) or datetime.now(UTC),
+        zone,
+    )
 
 
 def _moment(value):
@@ -78,8 +92,17 @@ def compiled(formula):
     return CompiledFormula(parse(formula))
 
 
-def evaluate(formula, fields=None, *, record_id=None, created_time=None, last_modified_time=None,
-             now=None, timezone="UTC", known_fields=None):
+def evaluate(
+    formula,
+    fields=None,
+    *,
+    record_id=None,
+    created_time=None,
+    last_modified_time=None,
+    now=None,
+    timezone="UTC",
+    known_fields=None,
+):
     """Evaluate ``formula`` (text or a parsed formula) over one record's ``fields``.
 
     ``fields`` maps field names to values in Airtable's JSON shapes; an absent
@@ -152,6 +175,7 @@ def _binary(op, left, right):
     if op in _COMPARISON_OPERATORS:
         node = _comparison(op, left, right)
     elif op == "&":
+
         def node(fields, context):
             a, b = left(fields, context), right(fields, context)
             if type(a) is ErrorValue:
@@ -160,6 +184,7 @@ def _binary(op, left, right):
                 return b
             return to_text(a) + to_text(b)
     elif op == "/":
+
         def node(fields, context):
             a, b = _numbers(left(fields, context), right(fields, context))
             if type(a) is ErrorValue:
@@ -178,6 +203,7 @@ def _binary(op, left, right):
             if type(a) is ErrorValue:
                 return a
             return operate(a, b)
+
     return _fold(node, left, right)
 
 
@@ -215,7 +241,10 @@ def _comparison(op, left, right):
 
 
 _COMPARE_CONSTANT = {
-    ">": float.__gt__, "<": float.__lt__, ">=": float.__ge__, "<=": float.__le__,
+    ">": float.__gt__,
+    "<": float.__lt__,
+    ">=": float.__ge__,
+    "<=": float.__le__,
 }
 
 
@@ -224,10 +253,13 @@ def _call(node):
     args = [_compile(arg) for arg in node.args]
     impl = spec.impl
     if spec.lazy:
+
         def call(fields, context):
             return impl(fields, context, args)
+
         return call
     if spec.context:
+
         def call(fields, context):
             values = [arg(fields, context) for arg in args]
             if not spec.errors:
@@ -235,6 +267,7 @@ def _call(node):
                     if type(value) is ErrorValue:
                         return value
             return impl(context, *values)
+
         return call
     if len(args) == 1 and not spec.errors:
         (only,) = args
@@ -245,15 +278,18 @@ def _call(node):
                 return value
             return impl(value)
     elif spec.errors:
+
         def call(fields, context):
             return impl(*[arg(fields, context) for arg in args])
     else:
+
         def call(fields, context):
             values = [arg(fields, context) for arg in args]
             for value in values:
                 if type(value) is ErrorValue:
                     return value
             return impl(*values)
+
     return _fold(call, *args)
 
 

@@ -91,8 +91,9 @@ def _scan_string(source, i):
         if char == quote:
             return "".join(parts), i + 1
         if char == "\\" and i + 1 < len(source):
+            # Unknown escapes keep their backslash, so regexes like "\d+" work.
             escaped = source[i + 1]
-            parts.append(STRING_ESCAPES.get(escaped, escaped))
+            parts.append(STRING_ESCAPES.get(escaped, "\\" + escaped))
             i += 2
             continue
         parts.append(char)

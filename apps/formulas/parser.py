@@ -17,10 +17,17 @@ from .functions import REGISTRY
 from .lexer import tokenize
 
 BINARY_PRECEDENCE = {
-    "=": 1, "!=": 1, "<": 1, ">": 1, "<=": 1, ">=": 1,
+    "=": 1,
+    "!=": 1,
+    "<": 1,
+    ">": 1,
+    "<=": 1,
+    ">=": 1,
     "&": 2,
-    "+": 3, "-": 3,
-    "*": 4, "/": 4,
+    "+": 3,
+    "-": 3,
+    "*": 4,
+    "/": 4,
 }
 UNARY_PRECEDENCE = 5
 
@@ -127,7 +134,7 @@ class _Parser:
         name = name_token.value.upper()
         spec = REGISTRY.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, REGISTRY, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(name, REGISTRY, n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]}()?" if close else ""
             raise FormulaError(f"Unknown function {name_token.value}{hint}", name_token.pos)
         self.advance()

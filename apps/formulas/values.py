@@ -30,13 +30,12 @@ WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-# Decimal numerals without exponent (255 digits at most: PostgreSQL's regex limit);
-# the SQL compiler uses the same pattern so
-# both paths agree on which text is numeric.
+# Decimal numerals without exponent (255 digits at most: PostgreSQL's regex
+# limit); the SQL compiler uses the same pattern so both paths agree.
 NUMERIC_TEXT = re.compile(r"[+-]?([0-9]{1,255}(\.[0-9]{0,255})?|\.[0-9]{1,255})")
 ISO_DATETIME = re.compile(
-    r"(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-    r"(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?)?"
+    r"(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
 )
 
 

@@ -10,7 +10,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import dates
-from ..values import ERROR, UTC, ErrorValue, flatten, format_iso, parse_iso, to_int, to_number, to_text
+from ..values import (
+    ERROR,
+    UTC,
+    ErrorValue,
+    flatten,
+    format_iso,
+    parse_iso,
+    to_int,
+    to_number,
+    to_text,
+)
 from . import function
 
 
@@ -63,8 +73,12 @@ def _component(extract):
 
 
 for _name, _extract in {
-    "YEAR": lambda t: t.year, "MONTH": lambda t: t.month, "DAY": lambda t: t.day,
-    "HOUR": lambda t: t.hour, "MINUTE": lambda t: t.minute, "SECOND": lambda t: t.second,
+    "YEAR": lambda t: t.year,
+    "MONTH": lambda t: t.month,
+    "DAY": lambda t: t.day,
+    "HOUR": lambda t: t.hour,
+    "MINUTE": lambda t: t.minute,
+    "SECOND": lambda t: t.second,
 }.items():
     function(_name, 1, context=True)(_component(_extract))
 

@@ -61,7 +61,9 @@ def error(*_):
 
 @function("ISERROR", 1, errors=True)
 def iserror(value):
-    return type(value) is ErrorValue or (type(value) is list and any(type(v) is ErrorValue for v in flatten(value)))
+    return type(value) is ErrorValue or (
+        type(value) is list and any(type(v) is ErrorValue for v in flatten(value))
+    )
 
 
 @function("TRUE", 0)

@@ -25,7 +25,9 @@ MAX_PRECISION = 350
 
 
 def _numbers(values):
-    return [float(v) for v in flatten(values) if type(v) is float or type(v) is int or type(v) is bool]
+    return [
+        float(v) for v in flatten(values) if type(v) is float or type(v) is int or type(v) is bool
+    ]
 
 
 def _decimal(number):
@@ -74,8 +76,10 @@ def _to_multiple(value, significance, mode):
     for item in (number, step):
         if type(item) is ErrorValue:
             return item
-    if not (math.isfinite(number) and math.isfinite(step)):
+    if not math.isfinite(step):
         return math.nan
+    if not math.isfinite(number):
+        return number
     if step == 0:
         return 0.0
     step = _decimal(abs(step))
@@ -204,8 +208,11 @@ def _extreme(values, pick):
     numbers = _numbers(values)
     if numbers:
         return pick(numbers)
-    moments = [v if isinstance(v, datetime) else parse_iso(v)
-               for v in flatten(values) if isinstance(v, (datetime, str)) and v]
+    moments = [
+        v if isinstance(v, datetime) else parse_iso(v)
+        for v in flatten(values)
+        if isinstance(v, (datetime, str)) and v
+    ]
     moments = [m for m in moments if m is not None]
     return pick(moments) if moments else 0.0
 
@@ -255,4 +262,3 @@ def value(text):
         return float(cleaned)
     except ValueError:
         return math.nan if text.strip() else None
-

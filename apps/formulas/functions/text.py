@@ -31,7 +31,7 @@ def right(value, count):
     if type(count) is not int:
         return count
     text = to_text(value)
-    return text[len(text) - count:] if count > 0 else ""
+    return text[len(text) - count :] if count > 0 else ""
 
 
 @function("MID", 3)
@@ -42,7 +42,7 @@ def mid(value, start, count):
     if type(count) is not int:
         return count
     begin = max(start, 1) - 1
-    return to_text(value)[begin: begin + max(count, 0)]
+    return to_text(value)[begin : begin + max(count, 0)]
 
 
 @function("LEN", 1)
@@ -71,7 +71,7 @@ def _position(needle, haystack, start):
     if type(start) is not int:
         return start
     start = max(start, 1)
-    found = to_text(haystack)[start - 1:].find(to_text(needle))
+    found = to_text(haystack)[start - 1 :].find(to_text(needle))
     return 0.0 if found < 0 else float(found + start)
 
 
@@ -104,7 +104,7 @@ def substitute(value, old, new, index=None):
         position = text.find(old, position + 1)
         if position < 0:
             return text
-    return text[:position] + new + text[position + len(old):]
+    return text[:position] + new + text[position + len(old) :]
 
 
 @function("REPLACE", 4)
@@ -116,7 +116,7 @@ def replace(value, start, count, new):
         return count
     text = to_text(value)
     begin = max(start, 1) - 1
-    return text[:begin] + to_text(new) + text[begin + max(count, 0):]
+    return text[:begin] + to_text(new) + text[begin + max(count, 0) :]
 
 
 MAX_TEXT = 100_000

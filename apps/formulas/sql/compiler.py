@@ -1,0 +1,265 @@
+"""Formula syntax tree to PostgreSQL, agreeing with the Python evaluator.
+
+Every construct either compiles to SQL whose result equals what
+:func:`apps.formulas.evaluate` returns for the same record, or raises
+:class:`NotCompilable`. Sub-expressions without field references are computed
+once in Python and inlined, so e.g. ``DATEADD(TODAY(), 7, 'days')`` costs
+nothing per row.
+"""
+
+import json
+import math
+from datetime import datetime
+
+from .. import ast
+from ..errors import NotCompilable
+from ..evaluator import CompiledFormula
+from ..values import UTC, ErrorValue
+from ..values import compare as python_compare
+from .core import (
+    Sql,
+    as_number,
+    as_text,
+    build,
+    errors,
+    iso_to_timestamp,
+    number_literal,
+    truthy,
+)
+from .fields import column_ref, read_field
+from .functions import FUNCTIONS
+
+RECORD_FUNCTIONS = frozenset({"RECORD_ID", "CREATED_TIME", "LAST_MODIFIED_TIME"})
+NUMERIC_KINDS = frozenset({"number", "bool"})
+COMPARISONS = frozenset({"=", "!=", "<", ">", "<=", ">="})
+SQL_OPERATORS = {"=": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+class Compiler:
+    def __init__(self, field_map, *, column="fields", table_alias=None, timezone="UTC", now=None):
+        self.field_map = field_map
+        self.column_sql = column_ref(column, table_alias)
+        self.prefix = f"{table_alias}." if table_alias else ""
+        self.timezone = timezone or "UTC"
+        self.now = now or datetime.now(UTC)
+        self.sql_timezone = "UTC" if self.timezone.upper() in ("UTC", "GMT", "Z") else self.timezone
+
+    # --- values ---------------------------------------------------------------------
+
+    def compile(self, node):
+        if is_constant(node):
+            return self.literal(self.fold(node))
+        kind = type(node)
+        if kind is ast.FieldRef:
+            spec = self.field_map[node.name]
+            return read_field(spec, self.column_sql)
+        if kind is ast.Unary:
+            operand = as_number(self.compile(node.operand))
+            return build(
+                "(-@0)", operand, kind="number", nullable=False, nan=operand.nan, err=operand.err
+            )
+        if kind is ast.Binary:
+            return self.binary(node)
+        handler = FUNCTIONS.get(node.name)
+        if handler is None:
+            raise NotCompilable(f"{node.name}() has no SQL translation")
+        return handler(self, node.args)
+
+    def fold(self, node):
+        formula = ast.Formula("", node, frozenset())
+        return CompiledFormula(formula).evaluate({}, now=self.now, timezone=self.timezone)
+
+    def literal(self, value):
+        if value is None:
+            return Sql("NULL", kind="blank")
+        if type(value) is ErrorValue:
+            return Sql("NULL", kind="blank", err=Sql("TRUE"))
+        if type(value) is bool:
+            return Sql("TRUE" if value else "FALSE", kind="bool", nullable=False)
+        if type(value) is float:
+            return number_literal(value)
+        if type(value) is str:
+            return Sql("%s::text", (value,), kind="text", nullable=value == "")
+        if isinstance(value, datetime):
+            return Sql("%s::timestamptz", (value,), kind="date", nullable=False)
+        if type(value) is list:
+            if all(type(item) is str for item in value):
+                element = "text"
+            elif all(type(item) is float and math.isfinite(item) for item in value):
+                element = "number"
+            else:
+                raise NotCompilable("an array of mixed values")
+            return Sql(
+                "%s::jsonb", (json.dumps(value),), kind="array", element=element, nullable=False
+            )
+        raise NotCompilable(f"a constant {type(value).__name__}")
+
+    def record_column(self, name, kind):
+        return Sql(f"{self.prefix}{name}", kind=kind)
+
+    def binary(self, node):
+        left, right = self.compile(node.left), self.compile(node.right)
+        op = node.op
+        if op in COMPARISONS:
+            return compare(op, left, right)
+        if op == "&":
+            a, b = as_text(left), as_text(right)
+            return build("(@0 || @1)", a, b, kind="text", nullable=False, err=errors(a, b))
+        a, b = as_number(left), as_number(right)
+        nan = a.nan or b.nan
+        if op == "/":
+            zero = build("(@0 = 0)", b)
+            return build(
+                "(@0 / NULLIF(@1, 0))", a, b, kind="number", nan=nan, err=errors(a, b, extra=zero)
+            )
+        return build(
+            f"(@0 {op} @1)", a, b, kind="number", nullable=False, nan=nan, err=errors(a, b)
+        )
+
+    # --- conditions -----------------------------------------------------------------
+
+    def condition(self, node):
+        """Boolean SQL true exactly where the formula's value is truthy.
+
+        At the top of a filter a NULL counts as false, which lets comparisons of
+        a field with a constant stay in the plain ``expr > const`` shape that an
+        expression index serves.
+        """
+        if type(node) is ast.Call and node.name in ("AND", "OR") and not is_constant(node):
+            values = [self.compile(arg) for arg in node.args]
+            if any(value.kind == "array" for value in values):
+                raise NotCompilable("AND/OR over arrays")
+            parts = [self.condition(arg) for arg in node.args]
+            joiner = " AND " if node.name == "AND" else " OR "
+            combined = build("(" + joiner.join(f"@{i}" for i in range(len(parts))) + ")", *parts)
+            err = errors(*values)
+            if node.name == "OR" and err is not None:
+                combined = build("(@0 AND NOT @1)", combined, err)
+            return combined
+        if type(node) is ast.Binary and node.op in COMPARISONS:
+            simple = self.indexable_comparison(node)
+            if simple is not None:
+                return simple
+        return truthy(self.compile(node))
+
+    def indexable_comparison(self, node):
+        field, constant, op = node.left, node.right, node.op
+        if type(field) is not ast.FieldRef:
+            field, constant, op = node.right, node.left, MIRRORED[node.op]
+        if type(field) is not ast.FieldRef or not is_constant(constant):
+            return None
+        value = self.compile(field)
+        literal = self.compile(constant)
+        if value.err is not None or value.nan or literal.err is not None:
+            return None
+        if value.kind == "number" and literal.kind == "number" and not literal.nan:
+            blank_matches = compare_python(op, 0.0, self.fold(constant))
+        elif (
+            value.kind == "text"
+            and literal.kind == "text"
+            and op in ("=", "!=")
+            and literal.nullable is False
+        ):
+            blank_matches = op == "!="
+        else:
+            return None
+        test = build(f"(@0 {SQL_OPERATORS[op]} @1)", value, literal)
+        if blank_matches:
+            test = build("(@0 OR @1 IS NULL)", test, value)
+        return test
+
+
+MIRRORED = {"=": "=", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def compare_python(op, left, right):
+    return python_compare(op, left, right) is True
+
+
+def is_constant(node):
+    return not any(
+        type(child) is ast.FieldRef or (type(child) is ast.Call and child.name in RECORD_FUNCTIONS)
+        for child in ast.walk(node)
+    )
+
+
+# --- comparison --------------------------------------------------------------------------
+
+
+def compare(op, left, right):
+    """Airtable's comparison of two compiled values (see values.compare)."""
+    err = errors(left, right)
+    if left.kind == "array":
+        left = as_text(left)
+    if right.kind == "array":
+        right = as_text(right)
+    if "date" in (left.kind, right.kind):
+        result = _compare_dates(op, _comparable_date(left), _comparable_date(right))
+    elif left.kind in NUMERIC_KINDS and right.kind in NUMERIC_KINDS:
+        result = _compare_numbers(op, as_number(left), as_number(right))
+    elif left.kind in NUMERIC_KINDS:
+        result = _compare_number_with_text(op, left, right)
+    elif right.kind in NUMERIC_KINDS:
+        result = _compare_number_with_text(MIRRORED[op], right, left)
+    else:
+        result = _compare_texts(op, as_text(left), as_text(right))
+    return Sql(result.sql, result.params, kind="bool", nullable=False, err=err)
+
+
+def _comparable_date(expr):
+    if expr.kind == "date":
+        return expr
+    if expr.kind in ("text", "datestr"):
+        return iso_to_timestamp(expr)
+    return Sql("NULL::timestamptz", kind="date")
+
+
+def _compare_dates(op, left, right):
+    both_blank = "TRUE" if op in ("=", "<=", ">=") else "FALSE"
+    one_blank = "TRUE" if op == "!=" else "FALSE"
+    test = build(f"(@0 {SQL_OPERATORS[op]} @1)", left, right)
+    if not (left.nullable or right.nullable):
+        return test
+    if left.nullable and right.nullable:
+        return build(
+            f"(CASE WHEN @0 IS NULL AND @1 IS NULL THEN {both_blank}"
+            f" ELSE COALESCE(@2, {one_blank}) END)",
+            left,
+            right,
+            test,
+        )
+    return build(f"COALESCE(@0, {one_blank})", test)
+
+
+def _compare_numbers(op, left, right):
+    sql_op = SQL_OPERATORS[op]
+    if not (left.nan or right.nan):
+        return build(f"(@0 {sql_op} @1)", left, right)
+    # PostgreSQL orders NaN above everything; JavaScript says every comparison
+    # with NaN is false (and != true).
+    if op == "!=":
+        return build(
+            "(SELECT _a <> _b OR _a = 'NaN'::float8 OR _b = 'NaN'::float8"
+            " FROM (SELECT @0 AS _a, @1 AS _b OFFSET 0) AS _c)",
+            left,
+            right,
+        )
+    return build(
+        f"(SELECT _a {sql_op} _b AND _a <> 'NaN'::float8 AND _b <> 'NaN'::float8"
+        " FROM (SELECT @0 AS _a, @1 AS _b OFFSET 0) AS _c)",
+        left,
+        right,
+    )
+
+
+def _compare_texts(op, left, right):
+    return build(f'(@0 COLLATE "C" {SQL_OPERATORS[op]} @1 COLLATE "C")', left, right)
+
+
+def _compare_number_with_text(op, number, other):
+    numeric = _compare_numbers(op, as_number(number), as_number(other))
+    if not number.nullable:
+        return numeric
+    # A blank number is not a number at runtime: it compares as "" with text.
+    textual = _compare_texts(op, Sql("''", kind="text", nullable=False), as_text(other))
+    return build("(CASE WHEN @0 IS NULL THEN @1 ELSE @2 END)", number, textual, numeric)
