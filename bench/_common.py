@@ -48,18 +48,24 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn (the production web server) on a free port, as production runs it."""
+    """The platform on a free port, as production runs it: gunicorn (web, WSGI) or
+    uvicorn with the psycopg pool (realtime, ASGI: /mcp and streams)."""
 
-    def __init__(self, workers: int = 2, extra_env: dict | None = None):
+    def __init__(self, workers: int = 2, extra_env: dict | None = None, asgi: bool = False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
                **(extra_env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )
+        if asgi:
+            env["DATABASE_POOL"] = "true"
+            command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
+                       "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
+                       "--lifespan", "on", "--log-level", "warning"]
+        else:
+            command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
+                       f"127.0.0.1:{self.port}", "--workers", str(workers),
+                       "--log-level", "warning"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         deadline = time.monotonic() + 60
         while True:
             with socket.socket() as sock:

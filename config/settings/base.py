@@ -378,6 +378,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        "mcp": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
     },
 }
