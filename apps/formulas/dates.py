@@ -3,7 +3,7 @@
 import calendar
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .values import ERROR, UTC, ErrorValue, parse_iso
 
@@ -56,12 +56,19 @@ def normalize_unit(unit):
     return UNIT_ALIASES.get(unit.lower()) if len(unit) > 1 else None
 
 
+_ZONE_NAMES = frozenset(available_timezones())
+
+
 def zone(name):
+    """The zone of an IANA name, or None for a name that is not one (checked against the
+    known names first: ZoneInfo would otherwise try to open any string as a file path)."""
     if name.upper() in ("UTC", "GMT", "Z"):
         return UTC
+    if name not in _ZONE_NAMES:
+        return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
 
 

@@ -136,3 +136,11 @@ def test_simple_comparison_is_fast():
         evaluate(formula, record)
     rate = len(records) / (time.perf_counter() - start)
     assert rate > 100_000, f"{rate:,.0f} evaluations/s"
+
+
+@pytest.mark.parametrize("name", ["a" * 5000, "../../etc/passwd", "Not/AZone", ""])
+def test_set_timezone_with_a_name_that_is_no_zone_is_an_error(name):
+    from apps.formulas.values import ErrorValue
+
+    result = evaluate(f"SET_TIMEZONE('2024-01-01T12:00:00Z', '{name}')", {})
+    assert type(result) is ErrorValue

@@ -7,7 +7,6 @@ evaluation time zone unless SET_TIMEZONE chose another one.
 """
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import dates
 from ..values import (
@@ -194,10 +193,8 @@ def set_timezone(value, name):
     moment = _date(value)
     if type(moment) is ErrorValue:
         return moment
-    try:
-        return moment.astimezone(ZoneInfo(to_text(name).strip()))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ERROR
+    target = dates.zone(to_text(name).strip())
+    return ERROR if target is None else moment.astimezone(target)
 
 
 @function("SET_LOCALE", 2)
