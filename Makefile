@@ -23,10 +23,12 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod
 	touch $@
 
 # Debian packages the platform runs with: Redis (unless REDIS_URL is given),
-# PostgreSQL's server binaries (unless DATABASE_URL is given).
+# PostgreSQL's server binaries (unless DATABASE_URL is given), antiword for
+# legacy .doc files.
 system-deps:
 	@missing=""; \
 	if [ -z "$$REDIS_URL" ] && ! command -v redis-server >/dev/null; then missing="$$missing redis-server"; fi; \
+	if ! command -v antiword >/dev/null; then missing="$$missing antiword"; fi; \
 	if [ -z "$$DATABASE_URL" ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \

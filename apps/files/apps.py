@@ -5,3 +5,6 @@ class FilesConfig(AppConfig):
     name = "apps.files"
     label = "files"
     verbose_name = "Files"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks

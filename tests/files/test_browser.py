@@ -1,0 +1,75 @@
+"""A person uploads files on the upload page and sees each one's progress and
+outcome, then the extracted table, in Debian's chromium against a real server."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from . import documents
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_upload_page_shows_progress_and_outcome_per_file(platform_server, page):
+    slug = f"files-{uuid.uuid4().hex[:8]}"
+    base = platform_server.url
+    page.goto(f"{base}/signup")
+    page.fill("#id_email", f"uploader@{slug}.example.com")
+    page.fill("#id_full_name", "Una Uploader")
+    page.fill("#id_password", "a-long-and-unusual-passphrase-78")
+    page.fill("#id_tenant_name", "Upload Team")
+    page.fill("#id_tenant_slug", slug)
+    page.click("button:has-text('Sign up')")
+    page.wait_for_url(f"{base}/")
+
+    page.click("nav >> text=Files")
+    page.wait_for_url(f"{base}/files/")
+    page.click("text=Upload files")
+    page.set_input_files("#file-input", [
+        {"name": "cities.csv", "mimeType": "text/csv",
+         "buffer": documents.csv_file([["City", "Population"], ["Lyon", "522250"]])},
+        {"name": "fake.pdf", "mimeType": "application/pdf",
+         "buffer": documents.ELF_HEADER + b"\x00" * 512},
+        {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"},
+    ])
+    rows = page.locator("#uploads li")
+    assert rows.count() == 3
+    good = rows.filter(has_text="cities.csv")
+    good.locator("a", has_text="open").wait_for()
+    assert good.locator("progress").evaluate("bar => bar.value") == 100
+    refused = rows.filter(has_text="fake.pdf").locator(".error")
+    refused.wait_for()
+    assert "its content is not a PDF document" in refused.inner_text()
+    assert "Not an allowed type" in rows.filter(has_text="setup.exe").inner_text()
+
+    good.locator("a", has_text="open").click()
+    page.locator("th", has_text="Population").wait_for()
+    assert page.locator("td", has_text="Lyon").count() == 1
+    assert "processed" in page.locator("#file-status").inner_text()
+
+    page.click("button:has-text('Delete')")
+    page.wait_for_url(f"{base}/files/")
+    assert "No files yet." in page.content()
