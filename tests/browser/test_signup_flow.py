@@ -1,32 +1,11 @@
 """A person signs up, logs in, creates an API key and sees it listed, in
 Debian's chromium driven by Playwright against a real server process."""
 
-import shutil
 import uuid
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
-
-
-@pytest.fixture
-def page(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def test_sign_up_log_in_create_key(platform_server, page):

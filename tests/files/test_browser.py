@@ -3,7 +3,6 @@ outcome, then the extracted table, in Debian's chromium against a real server.""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 
 import pytest
@@ -11,26 +10,6 @@ import pytest
 from . import documents
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def test_upload_page_shows_progress_and_outcome_per_file(platform_server, page):
