@@ -235,6 +235,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FileStatusEnum": "apps.files.models.File.Status",
+        "JobStatusEnum": "apps.airtable.models.SyncJob.Status",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
