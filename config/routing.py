@@ -1,3 +1,5 @@
 """WebSocket routes of every app, collected in one list."""
 
-websocket_urlpatterns: list = []
+from apps.chat.routing import websocket_urlpatterns as chat_routes
+
+websocket_urlpatterns: list = [*chat_routes]

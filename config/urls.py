@@ -11,6 +11,7 @@ api_v1 = [
     path("airtable/", include("apps.airtable.api.urls")),
     path("", include("apps.files.api.urls")),
     path("mcp/", include("apps.mcp.api.urls")),
+    path("chat/", include("apps.chat.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("airtable/", include("apps.airtable.urls")),
     path("files/", include("apps.files.urls")),
     path("ai-clients/", include("apps.mcp.urls")),
+    path("chat/", include("apps.chat.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
