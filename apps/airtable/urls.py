@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="airtable-index"),
+    path("connections", views.connection_add, name="airtable-connection-add"),
+    path("connections/<str:connection_id>/test", views.connection_test,
+         name="airtable-connection-test-page"),
+    path("connections/<str:connection_id>/remove", views.connection_remove,
+         name="airtable-connection-remove"),
+    path("bases/<str:base_id>/", views.base_detail, name="airtable-base"),
+    path("bases/<str:base_id>/sync", views.base_sync, name="airtable-base-sync-page"),
+    path("bases/<str:base_id>/tables/<str:table>/", views.table_records, name="airtable-table"),
+    path("sync-jobs/<str:job_id>/progress", views.sync_progress, name="airtable-sync-progress"),
+]

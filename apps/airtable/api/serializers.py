@@ -1,0 +1,184 @@
+"""Input validation and output shapes of the Airtable API (API.md)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ConnectionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    token = serializers.CharField(max_length=500, trim_whitespace=True)
+    endpoint_url = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                         allow_null=True)
+
+
+class ConnectionUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    token = serializers.CharField(max_length=500, required=False)
+    endpoint_url = serializers.CharField(max_length=300, required=False)
+
+
+class ConnectionSerializer(serializers.Serializer):
+    """A connection as users see it: never its token."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    endpoint_url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_tested_at = serializers.DateTimeField(allow_null=True)
+    last_test_ok = serializers.BooleanField(allow_null=True)
+    last_error = serializers.CharField()
+    base_count = serializers.SerializerMethodField()
+
+    def get_base_count(self, connection) -> int:
+        count = getattr(connection, "base_count", None)
+        return count if count is not None else connection.bases.count()
+
+
+class ConnectionTestResult(serializers.Serializer):
+    ok = serializers.BooleanField()
+    connection_id = serializers.IntegerField()
+    tested_at = serializers.DateTimeField()
+    user_id = serializers.CharField(required=False, allow_null=True)
+    scopes = serializers.ListField(child=serializers.CharField(), required=False,
+                                   allow_null=True)
+    bases = serializers.IntegerField(required=False)
+    code = serializers.CharField(required=False)
+    detail = serializers.CharField(required=False)
+
+
+class BaseSerializer(serializers.Serializer):
+    id = serializers.CharField(source="base_id")
+    name = serializers.CharField()
+    permission_level = serializers.CharField()
+    connection_id = serializers.IntegerField()
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+    last_full_synced_at = serializers.DateTimeField(allow_null=True)
+    last_sync_error = serializers.CharField()
+    sync_enabled = serializers.BooleanField()
+    sync_interval_minutes = serializers.IntegerField()
+
+
+class BaseUpdateInput(serializers.Serializer):
+    sync_enabled = serializers.BooleanField(required=False)
+    sync_interval_minutes = serializers.IntegerField(required=False, min_value=1,
+                                                     max_value=1440)
+
+
+class FieldSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    options = serializers.JSONField(allow_null=True)
+    description = serializers.CharField(allow_blank=True)
+
+
+class TableSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    primary_field_id = serializers.CharField(allow_blank=True)
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+    record_count = serializers.IntegerField()
+    fields = FieldSerializer(many=True)
+
+
+class FieldDefinitionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    type = serializers.CharField(max_length=64)
+    options = serializers.DictField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class TableCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    fields = FieldDefinitionInput(many=True, allow_empty=False)
+
+
+class RenameInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255, required=False)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class SyncInput(serializers.Serializer):
+    full = serializers.BooleanField(required=False, default=False)
+
+
+class SyncJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    base_id = serializers.CharField(source="base.base_id")
+    status = serializers.CharField()
+    full = serializers.BooleanField()
+    trigger = serializers.CharField()
+    progress = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_progress(self, job) -> dict:
+        return {"done": job.progress_done, "total": job.progress_total}
+
+    def get_counts(self, job) -> dict:
+        return {"created": job.created_count, "updated": job.updated_count,
+                "deleted": job.deleted_count, "requests": job.requests_count,
+                "rate_limited": job.rate_limited_count}
+
+
+class RecordWrite(serializers.Serializer):
+    fields = serializers.DictField()
+
+
+class RecordUpdate(serializers.Serializer):
+    id = serializers.CharField(max_length=40)
+    fields = serializers.DictField()
+
+
+class RecordsCreateInput(serializers.Serializer):
+    records = RecordWrite(many=True, allow_empty=False, max_length=1000)
+    typecast = serializers.BooleanField(required=False, default=False)
+
+
+class PerformUpsert(serializers.Serializer):
+    fieldsToMergeOn = serializers.ListField(
+        child=serializers.CharField(max_length=255), min_length=1, max_length=3)
+
+
+class RecordsPatchInput(serializers.Serializer):
+    records = serializers.ListField(child=serializers.DictField(), allow_empty=False,
+                                    max_length=1000)
+    typecast = serializers.BooleanField(required=False, default=False)
+    performUpsert = PerformUpsert(required=False)
+
+    def validate(self, data):
+        if "performUpsert" in data:
+            RecordWrite(data=data["records"], many=True).is_valid(raise_exception=True)
+        else:
+            RecordUpdate(data=data["records"], many=True).is_valid(raise_exception=True)
+        return data
+
+
+class ListRecordsInput(serializers.Serializer):
+    """The body of POST …/records/listRecords, as Airtable takes it."""
+
+    filterByFormula = serializers.CharField(required=False, allow_blank=True,
+                                            max_length=50_000, trim_whitespace=False)
+    sort = serializers.ListField(child=serializers.DictField(), required=False, max_length=20)
+    fields = serializers.ListField(child=serializers.CharField(max_length=255), required=False,
+                                   max_length=500)
+    pageSize = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    offset = serializers.CharField(required=False, max_length=200)
+    maxRecords = serializers.IntegerField(required=False, min_value=1)
+    view = serializers.CharField(required=False, max_length=255)
+    consistency = serializers.ChoiceField(choices=["mirror", "live"], required=False,
+                                          default="mirror")
+    max_age = serializers.FloatField(required=False, min_value=0)
+
+
+def record_out(record: dict) -> dict:
+    return {"id": record.get("id"), "createdTime": record.get("createdTime"),
+            "fields": record.get("fields") or {}}
+

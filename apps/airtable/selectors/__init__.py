@@ -1,0 +1,27 @@
+"""Every read of the Airtable gateway, on the current tenant's schema."""
+
+from .connections import (
+    base_get,
+    base_list,
+    connection_get,
+    connection_list,
+    sync_job_get,
+    sync_job_list,
+    table_get,
+    table_list,
+)
+from .records import record_get, record_list, record_search
+
+__all__ = [
+    "base_get",
+    "base_list",
+    "connection_get",
+    "connection_list",
+    "record_get",
+    "record_list",
+    "record_search",
+    "sync_job_get",
+    "sync_job_list",
+    "table_get",
+    "table_list",
+]

@@ -1,0 +1,437 @@
+"""Reading records: from the mirror (SQL compiled by apps.formulas), or live.
+
+A read is answered from the mirror unless it asks for `consistency="live"`,
+the table's last sync is older than its `max_age`, the table was never
+synced, or the query depends on something the mirror cannot know exactly
+(LAST_MODIFIED_TIME(), a view, values of linked records): those are passed to
+Airtable as they are, and a stale table gets a sync queued.
+
+On the mirror, filterByFormula becomes a WHERE condition; a formula without
+an exact SQL translation (NotCompilable) is evaluated in Python over the rows
+in order, which gives the same answer more slowly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
+
+from ..exceptions import FormulaInvalid, InvalidQuery, RecordNotFound, TableNotFound
+from ..models import AirtableConnection, Record
+from .schema import base_schema, field_map, field_name, table_info
+from .sorting import Unsortable, sort_keys
+
+RECORD_TABLE = Record._meta.db_table
+MIRROR_OFFSET = re.compile(r"^m(\d{1,9})\.([0-9a-f]{10})$")
+AIRTABLE_OFFSET = re.compile(r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$")
+RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
+MAX_FORMULA = 50_000
+MAX_SORTS = 20
+MAX_FIELDS = 500
+MAX_PAGE_SIZE = 100
+LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
+# Fields whose values in formulas are the linked records' names, which the mirror's ids are not.
+LINKED_TYPES = frozenset({"multipleRecordLinks"})
+SCHEMA_REFRESH_SECONDS = 30
+FETCH_CHUNK = 2000
+
+
+class _SchemaMiss(Exception):
+    """A table or field the cached schema does not know: refresh it once and retry."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _Query:
+    formula: str | None
+    sort: list[dict]
+    fields: list[str] | None
+    page_size: int
+    offset: str | None
+    max_records: int | None
+    consistency: str
+    max_age: float | None
+    view: str | None
+
+
+@dataclass
+class _Plan:
+    schema: dict
+    table: dict
+    field_map: dict
+    parsed: object | None
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    fields: list[str] | None = None
+    live_reason: str | None = None
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def record_json(record_id: str, created_time: datetime, fields: dict | str,
+                only: list[str] | None = None) -> dict:
+    if isinstance(fields, str):
+        # Raw cursors hand jsonb over as text (Django's psycopg set-up).
+        fields = json.loads(fields)
+    if only is not None:
+        fields = {name: fields[name] for name in only if name in fields}
+    return {"id": record_id, "createdTime": iso(created_time), "fields": fields}
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+def _int(value, name: str, *, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidQuery(f"{name} must be a whole number.", errors={name: ["Not a number."]})
+    text = str(value).strip()
+    if not re.fullmatch(r"-?\d{1,12}", text):
+        raise InvalidQuery(f"{name} must be a whole number.", errors={name: ["Not a number."]})
+    number = int(text)
+    if number < low or (high is not None and number > high):
+        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise InvalidQuery(f"{name} must be {limit}.", errors={name: [f"Must be {limit}."]})
+    return number
+
+
+def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, consistency,
+           max_age, view) -> _Query:
+    if filter_by_formula is not None and not isinstance(filter_by_formula, str):
+        raise InvalidQuery("filterByFormula must be text.",
+                           errors={"filterByFormula": ["Must be text."]})
+    if filter_by_formula and len(filter_by_formula) > MAX_FORMULA:
+        raise InvalidQuery("filterByFormula is too long.",
+                           errors={"filterByFormula": [f"At most {MAX_FORMULA} characters."]})
+    sorts = []
+    if sort is not None:
+        if not isinstance(sort, list | tuple) or len(sort) > MAX_SORTS:
+            raise InvalidQuery("sort must be a list of {field, direction}.",
+                               errors={"sort": [f"A list of at most {MAX_SORTS} items."]})
+        for index, item in enumerate(sort):
+            if not isinstance(item, dict) or not isinstance(item.get("field"), str) \
+                    or not item["field"]:
+                raise InvalidQuery("Each sort needs a field.",
+                                   errors={f"sort[{index}][field]": ["Required."]})
+            direction = item.get("direction") or "asc"
+            if direction not in ("asc", "desc"):
+                raise InvalidQuery("A sort direction is asc or desc.",
+                                   errors={f"sort[{index}][direction]": ["asc or desc."]})
+            sorts.append({"field": item["field"][:255], "direction": direction})
+    if fields is not None:
+        if not isinstance(fields, list | tuple) or len(fields) > MAX_FIELDS or \
+                not all(isinstance(name, str) for name in fields):
+            raise InvalidQuery("fields must be a list of field names or ids.",
+                               errors={"fields[]": ["A list of names."]})
+        fields = list(fields)
+    if offset and (not isinstance(offset, str) or not (
+            MIRROR_OFFSET.match(offset) or AIRTABLE_OFFSET.match(offset))):
+        raise InvalidQuery("offset is not one this API gave.",
+                           errors={"offset": ["Invalid offset."]})
+    if consistency not in ("mirror", "live"):
+        raise InvalidQuery("consistency is mirror or live.",
+                           errors={"consistency": ["mirror or live."]})
+    if max_age is not None:
+        if isinstance(max_age, bool) or not isinstance(max_age, int | float | str):
+            raise InvalidQuery("max_age is a number of seconds.",
+                               errors={"max_age": ["Seconds."]})
+        try:
+            max_age = float(max_age)
+        except ValueError:
+            raise InvalidQuery("max_age is a number of seconds.",
+                               errors={"max_age": ["Seconds."]}) from None
+        if not 0 <= max_age <= 10 ** 9:
+            raise InvalidQuery("max_age is a number of seconds.",
+                               errors={"max_age": ["Seconds, 0 or more."]})
+    if view is not None and (not isinstance(view, str) or not view or len(view) > 255):
+        raise InvalidQuery("view is a view name or id.", errors={"view": ["Invalid view."]})
+    return _Query(
+        formula=filter_by_formula.strip() or None if filter_by_formula else None,
+        sort=sorts, fields=fields,
+        page_size=_int(page_size, "pageSize", low=1, high=MAX_PAGE_SIZE),
+        offset=offset or None,
+        max_records=None if max_records is None else _int(max_records, "maxRecords", low=1),
+        consistency=consistency, max_age=max_age, view=view)
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _formula_error(error: FormulaError) -> FormulaInvalid:
+    message = getattr(error, "message", None) or str(error)
+    line, column = getattr(error, "line", None), getattr(error, "column", None)
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return FormulaInvalid(f"filterByFormula: {message}{where}",
+                          errors={"filterByFormula": [f"{message}{where}"]})
+
+
+def _plan(schema: dict, table, query: _Query) -> _Plan:
+    try:
+        info = table_info(schema, table)
+    except TableNotFound as error:
+        raise _SchemaMiss(error) from None
+    fmap = field_map(info)
+    plan = _Plan(schema=schema, table=info, field_map=fmap, parsed=None)
+    if query.formula:
+        try:
+            plan.parsed = parse(query.formula, fields=list(fmap))
+        except FormulaError as error:
+            invalid = _formula_error(error)
+            if "Unknown field" in (getattr(error, "message", "") or ""):
+                raise _SchemaMiss(invalid) from None
+            raise invalid from None
+        except RecursionError:
+            raise FormulaInvalid("filterByFormula is nested too deeply.",
+                                 errors={"filterByFormula": ["Nested too deeply."]}) from None
+        if LIVE_ONLY_FUNCTIONS.search(query.formula):
+            plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+        elif any(fmap[name].type in LINKED_TYPES for name in plan.parsed.field_names):
+            plan.live_reason = "the formula reads linked records"
+    for index, item in enumerate(query.sort):
+        name = field_name(info, item["field"])
+        if name is None:
+            raise _SchemaMiss(InvalidQuery(
+                f"Unknown field {item['field']!r} in sort.",
+                errors={f"sort[{index}][field]": ["Unknown field."]}))
+        plan.sort.append((name, item["direction"] == "desc"))
+    if query.fields is not None:
+        names = []
+        for key in query.fields:
+            name = field_name(info, key)
+            if name is None:
+                raise _SchemaMiss(InvalidQuery(f"Unknown field {key[:255]!r} in fields[].",
+                                               errors={"fields[]": ["Unknown field."]}))
+            if name not in names:
+                names.append(name)
+        plan.fields = names
+    return plan
+
+
+def _refresh_allowed(base_id: str) -> bool:
+    return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
+
+
+def _planned(base_id: str, table, query: _Query) -> _Plan:
+    try:
+        return _plan(base_schema(base_id), table, query)
+    except _SchemaMiss as miss:
+        if not _refresh_allowed(base_id):
+            raise miss.error from None
+    from ..models import Base
+    from ..services.sync import base_schema_refresh
+
+    base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
+    try:
+        return _plan(base_schema(base_id), table, query)
+    except _SchemaMiss as miss:
+        raise miss.error from None
+
+
+def _client(schema: dict):
+    from ..services.connections import connection_client
+
+    return connection_client(AirtableConnection.objects.get(pk=schema["base"]["connection_id"]))
+
+
+def _sync_soon(base_id: str) -> None:
+    from ..services.sync import base_sync
+
+    base_sync(base_id=base_id, trigger="stale-read")
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+def _query_hash(plan: _Plan, query: _Query) -> str:
+    key = json.dumps([plan.table["pk"], query.formula, plan.sort], sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+def _live(plan: _Plan, query: _Query) -> dict:
+    page = _client(plan.schema).list_records(
+        plan.schema["base"]["id"], plan.table["id"], filter_by_formula=query.formula,
+        sort=[{"field": name, "direction": "desc" if desc else "asc"}
+              for name, desc in plan.sort] or None,
+        fields=plan.fields, page_size=query.page_size, offset=query.offset,
+        max_records=query.max_records, view=query.view)
+    return {"records": page["records"], "offset": page["offset"]}
+
+
+def _uses_record(plan: _Plan) -> None:
+    from ..services.indexes import field_uses_record
+
+    names = set(plan.parsed.field_names) if plan.parsed is not None else set()
+    names.update(name for name, _desc in plan.sort)
+    if names:
+        field_uses_record(schema_name=connection.schema_name, table_pk=plan.table["pk"],
+                          base_id=plan.schema["base"]["id"], field_names=names)
+
+
+def _order_by(plan: _Plan) -> tuple[str, list]:
+    parts, params = [], []
+    for name, descending in plan.sort:
+        keys, key_params = sort_keys(plan.field_map[name])
+        for key in keys:
+            parts.append(f"{key} {'DESC NULLS LAST' if descending else 'ASC NULLS FIRST'}")
+        params += key_params
+    parts += ["position ASC", "record_id ASC"]
+    return ", ".join(parts), params
+
+
+def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> dict:
+    start = 0
+    digest = _query_hash(plan, query)
+    if query.offset:
+        match = MIRROR_OFFSET.match(query.offset)
+        if match is None or match.group(2) != digest:
+            raise InvalidQuery("offset does not belong to this query (or has expired).",
+                               errors={"offset": ["Invalid offset."]})
+        start = int(match.group(1))
+    limit = query.page_size
+    if query.max_records is not None:
+        limit = min(limit, max(0, query.max_records - start))
+    if limit == 0:
+        return {"records": [], "offset": None}
+    where, params = "table_id = %s", [plan.table["pk"]]
+    evaluate_in_python = False
+    if plan.parsed is not None:
+        try:
+            condition, condition_params = compile_filter(plan.parsed, plan.field_map)
+            where += f" AND ({condition})"
+            params += condition_params
+        except NotCompilable:
+            evaluate_in_python = True
+    select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
+              f"WHERE {where} ORDER BY {order_sql}")
+    if evaluate_in_python:
+        rows = _python_filtered(plan, select, params + order_params, start, limit + 1)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{select} LIMIT %s OFFSET %s",
+                           params + order_params + [limit + 1, start])
+            rows = cursor.fetchall()
+    records = [record_json(row[0], row[1], row[2], plan.fields) for row in rows[:limit]]
+    more = len(rows) > limit and (query.max_records is None or start + limit < query.max_records)
+    return {"records": records, "offset": f"m{start + limit}.{digest}" if more else None}
+
+
+def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int) -> list:
+    formula = plan.parsed
+    names = formula.field_names
+    found: list = []
+    matched = 0
+    # In a transaction the server-side cursor streams rows as they are read; outside
+    # one Django makes it WITH HOLD, which materialises the whole result first.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(select, params)
+        while len(found) < wanted:
+            rows = cursor.fetchmany(FETCH_CHUNK)
+            if not rows:
+                break
+            for row in rows:
+                stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
+                values = {name: stored[name] for name in names if name in stored}
+                try:
+                    keep = is_truthy(evaluate(formula, values, record_id=row[0],
+                                              created_time=row[1], last_modified_time=row[3]))
+                except (FormulaError, ArithmeticError, ValueError, TypeError, RecursionError):
+                    keep = False
+                if not keep:
+                    continue
+                matched += 1
+                if matched > skip:
+                    found.append(row)
+                    if len(found) >= wanted:
+                        break
+    return found
+
+
+def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
+                page_size=100, offset=None, max_records=None, consistency="mirror",
+                max_age=None, view=None) -> dict:
+    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
+    `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
+    query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
+                   page_size=page_size, offset=offset, max_records=max_records,
+                   consistency=consistency, max_age=max_age, view=view)
+    plan = _planned(base_id, table, query)
+    base_id = plan.schema["base"]["id"]
+    synced_at = plan.table["last_synced_at"]
+    live = query.consistency == "live" or query.view is not None or plan.live_reason
+    if not live and query.offset and not MIRROR_OFFSET.match(query.offset):
+        live = True  # the next page of a listing that Airtable answered
+    if not live:
+        order_sql = order_params = None
+        try:
+            order_sql, order_params = _order_by(plan)
+        except Unsortable:
+            live = True
+        if synced_at is None:
+            live = True
+            _sync_soon(base_id)
+        elif query.max_age is not None and \
+                timezone.now() - synced_at > timedelta(seconds=query.max_age):
+            live = True
+            _sync_soon(base_id)
+    if live:
+        if query.offset and MIRROR_OFFSET.match(query.offset):
+            raise InvalidQuery("This offset came from the mirror; ask with the same "
+                               "consistency.", errors={"offset": ["Invalid offset."]})
+        return _live(plan, query)
+    _uses_record(plan)
+    return _mirror(plan, query, order_sql, order_params)
+
+
+def record_get(*, base_id, table, record_id) -> dict:
+    if not isinstance(record_id, str) or not RECORD_ID.match(record_id):
+        raise RecordNotFound("There is no such record.")
+    plan = _planned(base_id, table, _query(
+        filter_by_formula=None, sort=None, fields=None, page_size=1, offset=None,
+        max_records=None, consistency="mirror", max_age=None, view=None))
+    row = (Record.objects.filter(table_id=plan.table["pk"], record_id=record_id)
+           .values_list("record_id", "created_time", "fields").first())
+    if row is not None:
+        return record_json(*row)
+    return _client(plan.schema).record_get(plan.schema["base"]["id"], plan.table["id"], record_id)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def record_search(*, base_id, table, query, fields=None, max_records=100) -> dict:
+    """Records of the mirror whose values (in `fields`, or any field) contain
+    `query`, case-insensitively, in the table's default order."""
+    if not isinstance(query, str) or not query.strip() or len(query) > 1000:
+        raise InvalidQuery("query is the text to look for.",
+                           errors={"query": ["Text of 1 to 1000 characters."]})
+    limit = _int(max_records, "max_records", low=1, high=1000)
+    plan = _planned(base_id, table, _query(
+        filter_by_formula=None, sort=None, fields=fields, page_size=1, offset=None,
+        max_records=None, consistency="mirror", max_age=None, view=None))
+    names = plan.fields if plan.fields is not None else list(plan.field_map)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT record_id, created_time, fields FROM {RECORD_TABLE} WHERE table_id = %s "
+            "AND EXISTS (SELECT 1 FROM jsonb_each(fields) AS kv(key, value) "
+            "WHERE kv.key = ANY(%s::text[]) AND (CASE jsonb_typeof(kv.value) "
+            "WHEN 'string' THEN kv.value #>> '{}' ELSE kv.value::text END) ILIKE %s) "
+            "ORDER BY position, record_id LIMIT %s",
+            [plan.table["pk"], names, _like(query.strip()), limit])
+        rows = cursor.fetchall()
+    return {"records": [record_json(*row) for row in rows]}

@@ -1,0 +1,35 @@
+"""Every write of the Airtable gateway, on the current tenant's schema.
+
+Other apps (MCP tools, chat, workflows, file import) use these functions and
+apps.airtable.selectors, never the models or the client.
+"""
+
+from .connections import (
+    connection_create,
+    connection_delete,
+    connection_test,
+    connection_update,
+)
+from .records import records_create, records_delete, records_update, records_upsert
+from .scheduling import base_update
+from .schema import field_create, field_update, table_create, table_update
+from .sync import base_sync, base_sync_scheduled, sync_job_run
+
+__all__ = [
+    "base_sync",
+    "base_sync_scheduled",
+    "base_update",
+    "connection_create",
+    "connection_delete",
+    "connection_test",
+    "connection_update",
+    "field_create",
+    "field_update",
+    "records_create",
+    "records_delete",
+    "records_update",
+    "records_upsert",
+    "sync_job_run",
+    "table_create",
+    "table_update",
+]

@@ -1,0 +1,138 @@
+"""Expression indexes on the mirror, made where queries need them.
+
+The GIN index on `fields` serves containment only; comparisons and ORDER BY
+on a field need an index on the exact expression apps.formulas compiles for
+that field. The rule (docs/airtable.md): every table's primary field is
+indexed when the table is first synced; any other field once it has been
+used AIRTABLE_INDEX_AFTER_USES times in filters or sorts. Each index is
+partial (`WHERE table_id = <id>`), so it only holds that table's rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.formulas import FormulaError, NotCompilable
+from apps.formulas.sql import index_expression
+
+from ..models import FieldIndex, Table
+from ..selectors.sorting import Unsortable, sort_keys
+from .mirror import RECORD_TABLE
+
+logger = logging.getLogger(__name__)
+USES_SECONDS = 7 * 24 * 3600
+
+
+def _index_name(table: Table, field_name: str, expression: str) -> str:
+    digest = hashlib.sha256(f"{table.pk}\x1f{field_name}\x1f{expression}".encode()).hexdigest()
+    return f"airtable_rx_{table.pk}_{digest[:20]}"
+
+
+def _statistics_name(index_name: str) -> str:
+    return index_name.replace("airtable_rx_", "airtable_sx_", 1)
+
+
+def _expressions(field_name: str, field_map: dict) -> list[tuple[str, str | None]]:
+    """(index body, expression to keep statistics of): the expression filters
+    read, and the first key sorts order by (blanks first, as Airtable sorts
+    ascending; a backward scan serves descending)."""
+    found: dict[str, str | None] = {}
+    try:
+        expression = index_expression(field_name, field_map)
+        found[f"(({expression}))"] = expression
+    except (NotCompilable, FormulaError):
+        pass
+    try:
+        keys, params = sort_keys(field_map[field_name])
+        if not params:
+            found.setdefault(f"(({keys[0]}) NULLS FIRST)", None)
+    except Unsortable:
+        pass
+    return list(found.items())
+
+
+def _execute_ddl(statement: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # DDL on a table is refused while this transaction still owes deferred
+            # foreign-key checks on it (rows written earlier in the same transaction).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(statement)
+        else:
+            # Outside a transaction, build without locking out writers (a sync may be running).
+            cursor.execute(statement.replace("INDEX ", "INDEX CONCURRENTLY ", 1))
+
+
+def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> FieldIndex | None:
+    """Create the field's expression indexes for this table, once."""
+    if field_name not in field_map:
+        return None
+    entry, _ = FieldIndex.objects.get_or_create(table=table, field_name=field_name)
+    names = []
+    for expression, statistics in _expressions(field_name, field_map):
+        name = _index_name(table, field_name, expression)
+        names.append(name)
+        if name in entry.index_names:
+            continue
+        _execute_ddl(f'CREATE INDEX IF NOT EXISTS "{name}" ON {RECORD_TABLE} '
+                     f"{expression} WHERE table_id = {int(table.pk)}")
+        if statistics:
+            # A partial index gives the planner no statistics of its expression; without
+            # them it guesses 0.5 % of rows match and picks slow plans.
+            _execute_ddl(f'CREATE STATISTICS IF NOT EXISTS "{_statistics_name(name)}" '
+                         f"ON table_id, ({statistics}) FROM {RECORD_TABLE}")
+    stale = [name for name in entry.index_names if name not in names]
+    for name in stale:
+        _execute_ddl(f'DROP INDEX IF EXISTS "{name}"')
+        _execute_ddl(f'DROP STATISTICS IF EXISTS "{_statistics_name(name)}"')
+    if set(names) - set(entry.index_names):
+        # Statistics of the new expressions, without which the planner ignores the index.
+        mirror_analyze()
+    if names != entry.index_names:
+        entry.index_names = names
+        entry.indexed_at = timezone.now()
+        entry.save(update_fields=["index_names", "indexed_at"])
+    return entry
+
+
+def field_index_drop(*, table: Table, field_name: str) -> None:
+    entry = FieldIndex.objects.filter(table=table, field_name=field_name).first()
+    if entry is None:
+        return
+    for name in entry.index_names:
+        _execute_ddl(f'DROP INDEX IF EXISTS "{name}"')
+        _execute_ddl(f'DROP STATISTICS IF EXISTS "{_statistics_name(name)}"')
+    entry.delete()
+
+
+def mirror_analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {RECORD_TABLE}")
+
+
+def field_uses_record(*, schema_name: str, table_pk: int, base_id: str,
+                      field_names: set[str]) -> list[str]:
+    """Count filter/sort uses in Redis; returns the fields that just reached the
+    threshold (and enqueues their index build)."""
+    due = []
+    for name in field_names:
+        key = f"airtable:field-uses:{table_pk}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+        cache.add(key, 0, USES_SECONDS)
+        try:
+            uses = cache.incr(key)
+        except ValueError:
+            continue
+        if uses == settings.AIRTABLE_INDEX_AFTER_USES:
+            due.append(name)
+    if due:
+        from ..tasks import field_indexes_ensure
+
+        transaction.on_commit(lambda: field_indexes_ensure.delay(
+            schema_name=schema_name, table_pk=table_pk, field_names=due))
+    return due

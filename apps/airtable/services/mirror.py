@@ -1,0 +1,125 @@
+"""Writes to the mirror's record table, shared by sync and write-through.
+
+Upserts go by (table, record_id), so a sync that is run twice, or resumed
+after a killed worker, never makes duplicates. Unchanged rows are not
+rewritten: only real changes count as updated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from ..models import Record, Table
+
+RECORD_TABLE = Record._meta.db_table
+
+
+@dataclass
+class UpsertResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def _created_time(record: dict, fallback: datetime) -> datetime:
+    value = record.get("createdTime")
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    return parsed or fallback
+
+
+def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
+                  first_position: int | None = None) -> UpsertResult:
+    """Write Airtable records ({id, createdTime, fields}) into the mirror.
+
+    With `first_position` (a full scan), records take the positions
+    first_position, first_position + 1, ... in the order given: Airtable's
+    default order. Without it, new records go after the last one and
+    existing ones keep their place.
+    """
+    result = UpsertResult()
+    rows = [record for record in records if isinstance(record, dict) and record.get("id")]
+    if not rows:
+        return result
+    values, params = [], []
+    for index, record in enumerate(rows):
+        fields = record.get("fields") if isinstance(record.get("fields"), dict) else {}
+        values.append("(%s, %s::jsonb, %s::timestamptz, %s::bigint)")
+        params += [str(record["id"]), json.dumps(fields), _created_time(record, synced_at), index]
+    reposition = first_position is not None
+    if reposition:
+        position_base = "%s::bigint"
+        base_params = [first_position]
+    else:
+        position_base = (f"(SELECT COALESCE(MAX(position), 0) + 1 FROM {RECORD_TABLE} "
+                         "WHERE table_id = %s)")
+        base_params = [table.pk]
+    kept_position = "EXCLUDED.position" if reposition else "r.position"
+    sql = f"""
+        WITH incoming (record_id, fields, created_time, ordinal) AS (VALUES {", ".join(values)})
+        INSERT INTO {RECORD_TABLE} AS r
+            (table_id, record_id, fields, position, created_time, last_modified_time, synced_at)
+        SELECT %s, i.record_id, i.fields, {position_base} + i.ordinal, i.created_time,
+               i.created_time, %s
+        FROM incoming i
+        ON CONFLICT (table_id, record_id) DO UPDATE SET
+            fields = EXCLUDED.fields,
+            created_time = EXCLUDED.created_time,
+            position = {kept_position},
+            last_modified_time = CASE WHEN r.fields IS DISTINCT FROM EXCLUDED.fields
+                                      THEN EXCLUDED.synced_at ELSE r.last_modified_time END,
+            synced_at = EXCLUDED.synced_at
+        WHERE r.fields IS DISTINCT FROM EXCLUDED.fields
+           OR r.created_time IS DISTINCT FROM EXCLUDED.created_time
+           OR r.position IS DISTINCT FROM {kept_position}
+        RETURNING record_id, (xmax = 0) AS inserted
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, table.pk, *base_params, synced_at])
+        for record_id, inserted in cursor.fetchall():
+            (result.created if inserted else result.updated).append(record_id)
+    return result
+
+
+def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
+    if not record_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s AND record_id = ANY(%s::text[]) "
+            "RETURNING record_id", [table.pk, list(record_ids)])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> list[str]:
+    """Remove the table's records that a complete id scan no longer listed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s "
+            "AND record_id NOT IN (SELECT unnest(%s::text[])) RETURNING record_id",
+            [table.pk, list(keep_ids)])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def mirror_field_rename(*, table: Table, old: str, new: str) -> None:
+    """Field names key the JSON: a rename in Airtable moves the key in every row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RECORD_TABLE} SET fields = (fields - %s) || "
+            "jsonb_build_object(%s::text, fields -> %s) "
+            "WHERE table_id = %s AND jsonb_exists(fields, %s)",
+            [old, new, old, table.pk, old])
+
+
+def mirror_field_drop(*, table: Table, name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RECORD_TABLE} SET fields = fields - %s "
+            "WHERE table_id = %s AND jsonb_exists(fields, %s)", [name, table.pk, name])
+
+
+def mirror_count(*, table: Table) -> int:
+    return Record.objects.filter(table=table).count()

@@ -1,0 +1,17 @@
+"""Signals of the Airtable gateway, sent after the mirror has been written.
+
+Receivers get keyword arguments only (no request, no ORM objects):
+
+- base_synced: schema_name, base_id, job_id, full, created, updated, deleted
+- record_created / record_updated / record_deleted: schema_name, base_id,
+  table_id, record_ids, source ("api" for writes through the platform,
+  "sync" for changes a sync found in Airtable; the first sync of a base
+  sends none)
+"""
+
+from django.dispatch import Signal
+
+base_synced = Signal()
+record_created = Signal()
+record_updated = Signal()
+record_deleted = Signal()

@@ -1,0 +1,146 @@
+"""The Airtable pages as a logged-in member uses them (htmx requests included)."""
+
+import pytest
+from django.test import Client
+
+from ..conftest import connect, sync
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _browser(team, user=None) -> Client:
+    client = Client()
+    client.force_login(user or team.owner)
+    session = client.session
+    session["active_tenant_id"] = team.tenant.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def synced(team_a, server, make_base, django_capture_on_commit_callbacks):
+    sandbox = make_base(60)
+    connect(team_a, server, sandbox.token, name="Sandbox link")
+    job = sync(team_a, sandbox.base_id, capture=django_capture_on_commit_callbacks)
+    assert job.status == "succeeded"
+    return sandbox
+
+
+def test_pages_need_a_login(db, client):
+    answer = client.get("/airtable/")
+    assert answer.status_code == 302
+    assert "/login" in answer["Location"]
+
+
+def test_index_lists_connections_and_bases_but_never_the_token(team_a, synced):
+    page = _browser(team_a).get("/airtable/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Sandbox link" in html
+    assert synced.base_id in html and "Inventory" in html
+    assert synced.token not in html
+    assert synced.token.split(".")[1] not in html
+
+
+def test_adding_a_connection_from_the_page(team_a, server, make_base):
+    sandbox = make_base(1)
+    browser = _browser(team_a)
+    refused = browser.post("/airtable/connections", {
+        "name": "Wrong", "token": "patAAAAAAAAAAAAAA." + "0" * 64,
+        "endpoint_url": f"{server.url}/sandbox/airtable"})
+    assert refused.status_code == 400
+    assert "AUTHENTICATION_REQUIRED" in refused.content.decode()
+    assert "patAAAAAAAAAAAAAA" not in refused.content.decode()  # the field is not echoed
+    added = browser.post("/airtable/connections", {
+        "name": "From the page", "token": sandbox.token,
+        "endpoint_url": f"{server.url}/sandbox/airtable"}, follow=True)
+    html = added.content.decode()
+    assert "Connected “From the page”" in html
+    assert sandbox.base_id in html
+    assert sandbox.token not in html
+
+
+def test_test_and_remove_buttons(team_a, synced):
+    browser = _browser(team_a)
+    index = browser.get("/airtable/").content.decode()
+    connection_id = index.split('id="connection-')[1].split('"')[0]
+    row = browser.post(f"/airtable/connections/{connection_id}/test", **HTMX)
+    assert row.status_code == 200
+    assert "works: " in row.content.decode()
+    assert synced.token not in row.content.decode()
+    removed = browser.post(f"/airtable/connections/{connection_id}/remove", **HTMX)
+    assert removed["HX-Refresh"] == "true"
+    assert synced.base_id not in browser.get("/airtable/").content.decode()
+
+
+def test_sync_now_shows_live_progress_until_done(team_a, synced,
+                                                 django_capture_on_commit_callbacks):
+    browser = _browser(team_a)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = browser.post(f"/airtable/bases/{synced.base_id}/sync", {"full": "1"}, **HTMX)
+    html = started.content.decode()
+    assert "queued" in html
+    assert 'hx-trigger="every 1s"' in html  # the bar polls while the job is active
+    progress_url = html.split('hx-get="')[1].split('"')[0]
+    for callback in queued:
+        callback()
+    done = browser.get(progress_url, **HTMX).content.decode()
+    assert "succeeded" in done
+    assert "every 1s" not in done
+    base_page = browser.get(f"/airtable/bases/{synced.base_id}/").content.decode()
+    assert "Last sync failed" not in base_page
+    assert "Items" in base_page and ">60<" in base_page
+
+
+def test_the_grid_pages_sorts_and_filters(team_a, synced):
+    browser = _browser(team_a)
+    url = f"/airtable/bases/{synced.base_id}/tables/Items/"
+    first = browser.get(url)
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert html.count("data-record=") == 50
+    assert "Next page" in html
+    next_url = html.split('Next page')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = browser.get(next_url.replace("&amp;", "&"), **HTMX).content.decode()
+    assert second.count("data-record=") == 10
+    assert "First page" in second
+
+    by_qty = browser.get(url, {"sort": "Qty", "dir": "desc"}, **HTMX).content.decode()
+    assert by_qty.startswith('<div id="grid">')  # only the grid is swapped
+    cells = [row.split("<td>")[2].split("</td>")[0]
+             for row in by_qty.split("data-record=")[1:]]
+    assert cells == sorted(cells, key=int, reverse=True)
+    assert "Qty ▼" in by_qty
+
+    filtered = browser.get(url, {"formula": "{Status} = 'Done'"}, **HTMX).content.decode()
+    assert filtered.count("data-record=") == 20
+
+
+def test_a_formula_error_is_shown_inline(team_a, synced):
+    page = _browser(team_a).get(f"/airtable/bases/{synced.base_id}/tables/Items/",
+                                {"formula": "{Qty} >"}, **HTMX)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'class="errorlist formula-error"' in html
+    assert "line 1, column" in html
+
+
+def test_viewers_read_but_do_not_sync_or_manage(team_a, synced):
+    viewer = team_a.add_member("viewer@alpha.example.com", "viewer")
+    browser = _browser(team_a, viewer)
+    index = browser.get("/airtable/").content.decode()
+    assert "Sync now" not in index and "Add a connection" not in index
+    assert browser.post(f"/airtable/bases/{synced.base_id}/sync").status_code == 403
+    assert browser.post("/airtable/connections", {"name": "x", "token": "y"}).status_code == 403
+    assert browser.get(f"/airtable/bases/{synced.base_id}/tables/Items/").status_code == 200
+
+
+def test_another_tenant_gets_404s(team_a, team_b, synced):
+    browser = _browser(team_b)
+    assert synced.base_id not in browser.get("/airtable/").content.decode()
+    for url in (f"/airtable/bases/{synced.base_id}/",
+                f"/airtable/bases/{synced.base_id}/tables/Items/"):
+        answer = browser.get(url)
+        assert answer.status_code == 404
+        assert "Item 0" not in answer.content.decode()
+    assert browser.post(f"/airtable/bases/{synced.base_id}/sync").status_code in (302, 404)
