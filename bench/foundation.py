@@ -53,7 +53,7 @@ def provisioning() -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
     clone, migrate = summary(clone_ms), summary(migrate_ms)
-    report("Tenant provisioning (one tenant, median of %d)" % ROUNDS, [
+    report(f"Tenant provisioning (one tenant, median of {ROUNDS})", [
         ("clone of template (sign-up path)", f"{clone['p50']:.0f} ms"),
         ("CREATE SCHEMA + migrate_schemas", f"{migrate['p50']:.0f} ms  (baseline)"),
         ("clone / migrate", f"{clone['p50'] / migrate['p50']:.2f}x  "
@@ -65,8 +65,8 @@ def _bench_user():
     email = "bench@bench.example.com"
     user = user_get_by_email(email)
     if user is None:
-        user, tenant = user_register(email=email, password="bench-password-long-enough-1",
-                                     tenant_name="Bench", tenant_slug="bench")
+        user, _tenant = user_register(email=email, password="bench-password-long-enough-1",
+                                      tenant_name="Bench", tenant_slug="bench")
     return user, tenant_get_by_slug("bench")
 
 

@@ -11,7 +11,7 @@ import time
 os.environ.setdefault("AIRTABLE_RATE_LIMIT_PER_BASE", "1000")
 os.environ.setdefault("AIRTABLE_RATE_LIMIT_PER_TOKEN", "5000")
 
-from _common import Server, report, setup_django, summary  # noqa: E402
+from _common import Server, report, setup_django, summary
 
 setup_django()
 
