@@ -48,6 +48,7 @@ migrate: $(VENV)/.installed system-deps
 
 seed: migrate
 	$(MANAGE) seed_demo
+	$(MANAGE) airtable_demo_connect
 
 # honcho gives each process a PORT of its own; the web port travels as WEB_PORT.
 dev: seed
