@@ -15,12 +15,39 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+BENCH_DATABASE = "pyairtable_bench"
+
+
+def _bench_database_url() -> str:
+    """A database of the benchmarks' own on the dev server, so that the tenants,
+    connections and schedules they make never reach the data of `make dev`."""
+    import psycopg
+
+    from config import devservices
+
+    server = f"postgres://postgres@127.0.0.1:{devservices.DEV_PG_PORT}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              [BENCH_DATABASE]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    return f"{server}/{BENCH_DATABASE}"
+
+
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     os.environ.setdefault("DEBUG", "false")
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = _bench_database_url()
+        # Redis database 8: the dev worker's queue and cache stay apart.
+        os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:63799/8")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_platform", verbosity=0)
 
 
 def percentile(samples: list[float], pct: float) -> float:
