@@ -13,6 +13,7 @@ in order, which gives the same answer more slowly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -25,8 +26,14 @@ from django.utils import timezone
 
 from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
 
-from ..exceptions import FormulaInvalid, InvalidQuery, RecordNotFound, TableNotFound
-from ..models import AirtableConnection, Record
+from ..exceptions import (
+    AirtableError,
+    FormulaInvalid,
+    InvalidQuery,
+    RecordNotFound,
+    TableNotFound,
+)
+from ..models import AirtableConnection, Base, Record
 from .schema import base_schema, field_map, field_name, table_info
 from .sorting import Unsortable, sort_keys
 
@@ -232,10 +239,11 @@ def _planned(base_id: str, table, query: _Query) -> _Plan:
     except _SchemaMiss as miss:
         if not _refresh_allowed(base_id):
             raise miss.error from None
-    from ..models import Base
     from ..services.sync import base_schema_refresh
 
-    base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
+    with contextlib.suppress(AirtableError):
+        # When Airtable cannot say whether the table or field is new, what we know answers.
+        base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
@@ -243,6 +251,7 @@ def _planned(base_id: str, table, query: _Query) -> _Plan:
 
 
 def _client(schema: dict):
+    # Services import these selectors, so they are imported when called.
     from ..services.connections import connection_client
 
     return connection_client(AirtableConnection.objects.get(pk=schema["base"]["connection_id"]))

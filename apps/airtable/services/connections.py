@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import schema_cache
 from ..clients import DEFAULT_ENDPOINT, AirtableClient
-from ..crypto import TokenDecryptionFailed, token_decrypt, token_encrypt
+from ..crypto import TokenDecryptionFailed, token_decrypt, token_encrypt, token_reencrypt
 from ..exceptions import (
     AirtableError,
     AirtableRateLimited,
@@ -194,8 +194,6 @@ def connection_update(*, connection_id, name: str | None = None,
 
 def connection_tokens_reencrypt() -> int:
     """Every token of this tenant encrypted again with the first (current) key."""
-    from ..crypto import token_reencrypt
-
     count = 0
     with transaction.atomic():
         for connection in AirtableConnection.objects.select_for_update():

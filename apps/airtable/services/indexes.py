@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.formulas import FormulaError, NotCompilable
 from apps.formulas.sql import index_expression
 
+from .. import tasks
 from ..models import FieldIndex, Table
 from ..selectors.sorting import Unsortable, sort_keys
 from .mirror import RECORD_TABLE
@@ -131,8 +132,6 @@ def field_uses_record(*, schema_name: str, table_pk: int, base_id: str,
         if uses == settings.AIRTABLE_INDEX_AFTER_USES:
             due.append(name)
     if due:
-        from ..tasks import field_indexes_ensure
-
-        transaction.on_commit(lambda: field_indexes_ensure.delay(
+        transaction.on_commit(lambda: tasks.field_indexes_ensure.delay(
             schema_name=schema_name, table_pk=table_pk, field_names=due))
     return due

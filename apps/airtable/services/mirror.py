@@ -41,7 +41,10 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
     existing ones keep their place.
     """
     result = UpsertResult()
-    rows = [record for record in records if isinstance(record, dict) and record.get("id")]
+    # A record edited while Airtable pages a listing can come twice; its last copy wins.
+    latest = {str(record["id"]): record for record in records
+              if isinstance(record, dict) and record.get("id")}
+    rows = list(latest.values())
     if not rows:
         return result
     values, params = [], []

@@ -16,6 +16,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ..exceptions import InvalidQuery
 from ..models import Base
+from ..selectors.connections import base_get
 
 TASK_NAME = "airtable.scheduled_sync"
 # Every allowed interval divides an hour or a day evenly, so a cron line keeps it exact.
@@ -80,8 +81,6 @@ def base_schedule_remove(*, base_ids: list[str], schema_name: str | None = None)
 
 def base_update(*, base_id, sync_enabled=None, sync_interval_minutes=None) -> Base:
     """Change how often a base syncs (or stop its schedule)."""
-    from ..selectors.connections import base_get
-
     base = base_get(base_id=base_id)
     fields = []
     if sync_enabled is not None:

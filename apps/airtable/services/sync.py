@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import schema_cache, signals
+from .. import schema_cache, signals, tasks
 from ..clients import AirtableClient
 from ..exceptions import (
     AirtableError,
@@ -43,7 +43,12 @@ from ..exceptions import (
     InvalidQuery,
 )
 from ..models import Base, Field, FieldIndex, SyncJob, Table
-from .connections import _bases_store, connection_client
+from .connections import (
+    _bases_store,
+    _connection,
+    connection_bases_refresh,
+    connection_client,
+)
 from .indexes import field_index_drop
 from .mirror import (
     mirror_count,
@@ -52,6 +57,7 @@ from .mirror import (
     mirror_field_rename,
     mirror_upsert,
 )
+from .scheduling import base_schedule_remove
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -150,36 +156,32 @@ def base_schema_refresh(*, base: Base, client: AirtableClient | None = None) -> 
 def _analyze_queue() -> None:
     """Fresh statistics after a large sync, so the planner picks the expression
     indexes for the new rows (in a task: ANALYZE of a large mirror takes seconds)."""
-    from ..tasks import mirror_analyze
-
     schema_name = connection.schema_name
-    transaction.on_commit(lambda: mirror_analyze.delay(schema_name=schema_name))
+    transaction.on_commit(lambda: tasks.mirror_analyze.delay(schema_name=schema_name))
 
 
 def _primary_indexes_queue(tables: list[Table]) -> None:
     """Index each table's primary field once, after its first sync: building an
     index on loaded rows is faster than keeping it up during the load, and
     CREATE INDEX CONCURRENTLY may wait for other transactions, so not in the job."""
-    from ..tasks import field_indexes_ensure
-
     schema_name = connection.schema_name
     names = dict(Field.objects.filter(table__in=tables, field_id=F("table__primary_field_id"))
                  .values_list("table_id", "name"))
     done = set(FieldIndex.objects.filter(table__in=tables).values_list("table_id", "field_name"))
     for table_pk, name in names.items():
         if (table_pk, name) not in done:
-            transaction.on_commit(lambda table_pk=table_pk, name=name: field_indexes_ensure.delay(
-                schema_name=schema_name, table_pk=table_pk, field_names=[name]))
+            transaction.on_commit(lambda table_pk=table_pk, name=name:
+                                  tasks.field_indexes_ensure.delay(
+                                      schema_name=schema_name, table_pk=table_pk,
+                                      field_names=[name]))
 
 
 # --- jobs -------------------------------------------------------------------------------------
 
 
 def _enqueue(job: SyncJob) -> None:
-    from ..tasks import base_sync as base_sync_task
-
     schema_name = connection.schema_name
-    transaction.on_commit(lambda: base_sync_task.delay(schema_name=schema_name, job_id=job.pk))
+    transaction.on_commit(lambda: tasks.base_sync.delay(schema_name=schema_name, job_id=job.pk))
 
 
 def _stale_before() -> datetime:
@@ -214,8 +216,6 @@ def base_sync(*, base_id, full=False, trigger: str = "manual") -> SyncJob:
 
 def base_sync_scheduled(*, base_id: str) -> SyncJob | None:
     """What beat runs for a base: a sync, full when the last full one is old."""
-    from .scheduling import base_schedule_remove
-
     base = Base.objects.filter(base_id=base_id).first()
     if base is None or not base.sync_enabled:
         base_schedule_remove(base_ids=[base_id])
@@ -477,8 +477,6 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
 def connection_sync(*, connection_id) -> list[SyncJob]:
     """Discover the connection's bases and queue a sync of each (used when a
     connection was stored while Airtable could not be reached)."""
-    from .connections import _connection, connection_bases_refresh
-
     connection = _connection(connection_id)
     bases = connection_bases_refresh(connection=connection)
     connection.last_test_ok, connection.last_error = True, ""

@@ -372,3 +372,37 @@ def test_fields_used_often_get_an_expression_index(items, team_a, client_for, se
             statistics = cursor.fetchone()[0]
     assert any("'Price'" in definition for definition in definitions)
     assert statistics >= 1  # the planner knows how selective the expression is
+
+
+def test_airtable_trouble_reaches_users_as_problems(team_a, server, platform_server_factory,
+                                                    items, client_for, settings):
+    from apps.airtable.models import AirtableConnection
+
+    from ..conftest import UNLIMITED
+
+    client = client_for(jwt=team_a.jwt())
+    url = f"{API}/{items.base_id}/tables/Items/records"
+    broken = platform_server_factory(SANDBOX_FAILURE_RATE="1", **UNLIMITED)
+    settings.AIRTABLE_RETRY_ATTEMPTS = 1
+    with schema_context(team_a.tenant.schema_name):
+        AirtableConnection.objects.update(endpoint_url=f"{broken.url}/sandbox/airtable")
+    # The mirror still answers while Airtable is down.
+    assert len(client.get(url).json()["records"]) == 30
+    for answer in (client.get(url, {"consistency": "live"}),
+                   client.post(url, {"records": [{"fields": {"Name": "x"}}]}, format="json")):
+        assert answer.status_code == 503
+        assert answer["Content-Type"] == "application/problem+json"
+        assert answer.json()["code"] == "ERROR_AIRTABLE_UNAVAILABLE"
+        assert "SERVICE_UNAVAILABLE" in answer.json()["detail"]
+
+    strict = platform_server_factory(SANDBOX_RATE_LIMIT_PER_BASE="1",
+                                     SANDBOX_RATE_LIMIT_PER_TOKEN="0")
+    settings.AIRTABLE_RATE_LIMIT_WAIT_SECONDS = 30
+    settings.AIRTABLE_INTERACTIVE_MAX_WAIT_SECONDS = 1
+    with schema_context(team_a.tenant.schema_name):
+        AirtableConnection.objects.update(endpoint_url=f"{strict.url}/sandbox/airtable")
+    answers = [client.get(url, {"consistency": "live"}) for _ in range(3)]
+    limited = answers[-1]
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "ERROR_AIRTABLE_RATE_LIMITED"
+    assert 25 <= int(limited["Retry-After"]) <= 30
