@@ -3,24 +3,10 @@ schemas, so the pages exist only on a tenant's host (the public schema has
 none of them). Tokens are never shown: not even their ciphertext."""
 
 from django.contrib import admin
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
+
+from apps.core.admin import TenantSchemaAdmin
 
 from .models import AirtableConnection, Base, SyncJob
-
-
-class TenantSchemaAdmin(admin.ModelAdmin):
-    def _in_tenant(self) -> bool:
-        return connection.schema_name != get_public_schema_name()
-
-    def has_module_permission(self, request):
-        return self._in_tenant() and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._in_tenant() and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
 
 
 class BaseInline(admin.TabularInline):

@@ -2,39 +2,24 @@
 only on a tenant's host (the public schema has no file tables)."""
 
 from django.contrib import admin
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
+
+from apps.core.admin import TenantSchemaAdmin
 
 from . import services
 from .models import File, ImportJob
 
 
-class TenantSchemaAdmin(admin.ModelAdmin):
-    def _in_tenant(self) -> bool:
-        return connection.schema_name != get_public_schema_name()
-
-    def has_module_permission(self, request):
-        return self._in_tenant() and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._in_tenant() and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
+class ReadOnlyTenantAdmin(TenantSchemaAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
 
 @admin.register(File)
-class FileAdmin(TenantSchemaAdmin):
+class FileAdmin(ReadOnlyTenantAdmin):
     list_display = ["filename", "extension", "size", "status", "error_code", "created_at"]
     list_filter = ["status", "extension"]
     search_fields = ["filename", "sha256"]
     readonly_fields = [field.name for field in File._meta.fields]
-
-    def has_delete_permission(self, request, obj=None):
-        return self._in_tenant() and super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
         # Through the service, so that the stored blob goes too.
@@ -46,7 +31,7 @@ class FileAdmin(TenantSchemaAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(TenantSchemaAdmin):
+class ImportJobAdmin(ReadOnlyTenantAdmin):
     list_display = ["id", "file", "base_id", "table", "status", "done", "total",
                     "created_count", "failed_count", "created_at"]
     list_filter = ["status"]

@@ -116,3 +116,11 @@ def test_login_is_throttled(anon, team_a):
     assert [a.status_code for a in answers] == [401, 401, 429]
     assert answers[-1].json()["code"] == "ERROR_RATE_LIMITED"
     assert int(answers[-1]["Retry-After"]) > 0
+
+
+def test_operator_admin_on_public_host_hides_tenant_tables(admin_client):
+    index = admin_client.get("/admin/")
+    assert index.status_code == 200
+    for model in ("toolcall", "syncjob", "file"):
+        assert f"/{model}/" not in index.content.decode()
+    assert admin_client.get("/admin/mcp/toolcall/").status_code in (403, 404)
