@@ -19,12 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.scripted import ScriptedServer
 
 ERRORS = {
     400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
@@ -79,7 +79,6 @@ def gemini_hang_reply(seconds: float = 30.0) -> GeminiReply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
 
     def log_message(self, format, *args):
         pass
@@ -161,44 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: ScriptedGemini
+class ScriptedGemini(ScriptedServer):
+    handler = _Handler
+    path_prefix = ""
 
-
-class ScriptedGemini:
-    def __init__(self):
-        self.replies: deque[GeminiReply] = deque()
-        self.requests: list[dict] = []
-        self.released = threading.Event()
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
-
-    def start(self) -> ScriptedGemini:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.owner = self
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def plan(self, *replies: GeminiReply) -> None:
-        with self._lock:
-            self.replies.extend(replies)
-
-    def next_reply(self) -> GeminiReply:
-        with self._lock:
-            if self.replies:
-                return self.replies.popleft()
+    def unplanned_reply(self) -> GeminiReply:
         return GeminiReply(status=500)
-
-    def record(self, path: str, headers: dict, body: dict) -> None:
-        with self._lock:
-            self.requests.append({"path": path, "headers": headers, "body": body})
-
-    def stop(self) -> None:
-        self.released.set()
-        self._server.shutdown()
-        self._server.server_close()

@@ -18,13 +18,13 @@ OpenAI's error bodies; a hanging reply answers nothing until the client gives up
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.scripted import ScriptedServer
 
 ERROR_BODIES = {
     401: {"message": "Incorrect API key provided: sk-te****. You can find your API key at "
@@ -90,7 +90,6 @@ def _pieces(text: str, size: int = 6) -> list[str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
 
     def log_message(self, format, *args):
         pass
@@ -206,49 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: ScriptedOpenAI
+class ScriptedOpenAI(ScriptedServer):
+    handler = _Handler
+    path_prefix = "/v1"
 
-
-class ScriptedOpenAI:
-    def __init__(self):
-        self.replies: deque[Reply] = deque()
-        self.requests: list[dict] = []
-        self.released = threading.Event()
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
-
-    def start(self) -> ScriptedOpenAI:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.owner = self
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def plan(self, *replies: Reply) -> None:
-        with self._lock:
-            self.replies.extend(replies)
-
-    def next_reply(self) -> Reply:
-        with self._lock:
-            if self.replies:
-                return self.replies.popleft()
+    def unplanned_reply(self) -> Reply:
         return Reply(status=500)
-
-    def record(self, path: str, headers: dict, body: dict) -> None:
-        with self._lock:
-            self.requests.append({"path": path, "headers": headers, "body": body})
-
-    def release(self) -> None:
-        """End every hang and stall in progress; later ones hang again."""
-        released, self.released = self.released, threading.Event()
-        released.set()
-
-    def stop(self) -> None:
-        self.released.set()
-        self._server.shutdown()
-        self._server.server_close()

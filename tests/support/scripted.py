@@ -1,0 +1,65 @@
+"""What every scripted protocol server in tests/support shares: a real HTTP
+server on a free loopback port, a queue of planned replies, and a record of
+the requests it received."""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: ScriptedServer
+
+
+class ScriptedServer(abc.ABC):
+    handler: type[BaseHTTPRequestHandler]
+    path_prefix = ""
+
+    def __init__(self):
+        self.replies: deque = deque()
+        self.requests: list[dict] = []
+        self.released = threading.Event()
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+
+    def start(self):
+        self._server = _Server(("127.0.0.1", 0), self.handler)
+        self._server.owner = self
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path_prefix}"
+
+    def plan(self, *replies) -> None:
+        with self._lock:
+            self.replies.extend(replies)
+
+    @abc.abstractmethod
+    def unplanned_reply(self):
+        """What a request gets when nothing more was planned."""
+
+    def next_reply(self):
+        with self._lock:
+            if self.replies:
+                return self.replies.popleft()
+        return self.unplanned_reply()
+
+    def record(self, path: str, headers: dict, body: dict) -> None:
+        with self._lock:
+            self.requests.append({"path": path, "headers": headers, "body": body})
+
+    def release(self) -> None:
+        """End every hang and stall in progress; later ones hang again."""
+        released, self.released = self.released, threading.Event()
+        released.set()
+
+    def stop(self) -> None:
+        self.released.set()
+        self._server.shutdown()
+        self._server.server_close()
