@@ -100,12 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
                                        "status": "NOT_FOUND"}})
             return
         body = json.loads(raw or b"{}")
-        owner.record(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        reply = owner.next_reply()
+        reply = owner.accept(self, body)
         try:
-            if reply.hang_seconds:
-                self.close_connection = True
-                owner.released.wait(reply.hang_seconds)
             if reply.status != 200:
                 status, message = ERRORS.get(reply.status, ("UNKNOWN", "error"))
                 self._json(reply.status, {"error": {"code": reply.status, "message": message,

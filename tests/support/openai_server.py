@@ -113,12 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
                                        "type": "invalid_request_error"}})
             return
         body = json.loads(raw or b"{}")
-        owner.record(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        reply = owner.next_reply()
+        reply = owner.accept(self, body)
         try:
-            if reply.hang_seconds:
-                self.close_connection = True
-                owner.released.wait(reply.hang_seconds)
             if reply.status != 200:
                 self._json(reply.status, {"error": ERROR_BODIES.get(
                     reply.status, {"message": "error", "type": "server_error"})},

@@ -54,6 +54,15 @@ class ScriptedServer(abc.ABC):
         with self._lock:
             self.requests.append({"path": path, "headers": headers, "body": body})
 
+    def accept(self, handler: BaseHTTPRequestHandler, body: dict):
+        """Record a request and give it its planned reply, after any planned hang."""
+        self.record(handler.path, {k.lower(): v for k, v in handler.headers.items()}, body)
+        reply = self.next_reply()
+        if reply.hang_seconds:
+            handler.close_connection = True
+            self.released.wait(reply.hang_seconds)
+        return reply
+
     def release(self) -> None:
         """End every hang and stall in progress; later ones hang again."""
         released, self.released = self.released, threading.Event()
