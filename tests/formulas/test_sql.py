@@ -202,3 +202,13 @@ def test_unknown_fields_are_reported_with_a_suggestion():
         FormulaError, match=r"Unknown field \{Nmae\}; did you mean \{Name\}\? at 1:1"
     ):
         compile_sql("{Nmae} = 'x'", FIELDS)
+
+
+@pytest.mark.parametrize("formula", ["ROUNDUP(5, -400)", "ROUNDUP(-5, -400)",
+                                     "ROUNDUP({Qty}, -999)", "ROUND(123.456, 400)",
+                                     "ROUNDDOWN(7, -400)"])
+def test_rounding_beyond_float_range_agrees_and_never_fails_the_query(cursor, formula):
+    create_table(cursor, "cases", [("recABC123", CREATED, MODIFIED, RECORD)])
+    outcome = compare_case(cursor, "cases", formula, RECORD, "recABC123", CONTEXT)
+    assert outcome is not None, "compiles to SQL"
+    assert outcome[2], (outcome[0], outcome[1])

@@ -17,6 +17,7 @@ from .core import (
 
 FUNCTIONS = {}
 MAX_PRECISION = 350
+FLOAT8_MAX = "1.7976931348623157e308::numeric"
 
 
 def translates(*names):
@@ -318,10 +319,13 @@ def _rounding(template):
         number = as_number(compiler.compile(args[0]))
         digits = _integer(compiler.compile(args[1]), MAX_PRECISION) if len(args) > 1 else Sql("0")
         # Shortest decimal spelling (float8::text) -> exact numeric rounding, as in Python.
+        # A result beyond float8's range (ROUNDUP(5, -400)) is ±Infinity, as Python's
+        # float(Decimal) gives, instead of an out-of-range error that fails the query.
         return _number_result(
-            "(SELECT "
+            "(SELECT CASE WHEN abs(_v) > " + FLOAT8_MAX + " THEN sign(_v)::float8 * "
+            "'Infinity'::float8 ELSE _v::float8 END FROM (SELECT "
             + template
-            + " FROM (SELECT (@0)::text::numeric AS _n, @1 AS _d OFFSET 0) AS _r)::float8",
+            + " AS _v FROM (SELECT (@0)::text::numeric AS _n, @1 AS _d OFFSET 0) AS _r) AS _w)",
             number,
             digits,
             nan=number.nan,
