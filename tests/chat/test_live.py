@@ -75,7 +75,9 @@ def test_sse_arrives_while_the_model_still_talks_and_hanging_up_stops_it(live, m
                 received.append(json.loads(line[5:]))
             if len(received) == 3:
                 break
-    # The client has hung up; the model server may now fail its stalled stream.
+    # The client has hung up; once the platform has had a moment to see that, the model
+    # server may fail its stalled stream.
+    time.sleep(1.0)
     model_server.release()
 
     assert "".join(event["text"] for event in received) == "Deals closed: thre"
