@@ -70,12 +70,39 @@ def committed_team(slug: str) -> Team:
     return Team(tenant=tenant, owner=user)
 
 
+def _committed_rows(schemas: tuple[str, ...]) -> dict[str, int]:
+    """Row counts of every table in these schemas, as other connections see them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                       "WHERE table_schema = ANY(%s) AND table_type = 'BASE TABLE'",
+                       [list(schemas)])
+        tables = cursor.fetchall()
+        counts = {}
+        for schema, table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            counts[f"{schema}.{table}"] = cursor.fetchone()[0]
+    return counts
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    """Alpha and Bravo are committed once; tests change them only inside their own
+    transactions. Anything committed into them by a test (a thread or a process with a
+    connection of its own) would show in the next test that counts rows, in whatever order
+    the tests ran: the session ends with an error naming the tables that grew."""
     with django_db_blocker.unblock():
         tenant_template_ensure()
-        committed_team("alpha")
-        committed_team("bravo")
+        schemas = tuple(committed_team(slug).tenant.schema_name for slug in ("alpha", "bravo"))
+        before = _committed_rows(schemas)
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        grown = {table: (before.get(table, 0), count)
+                 for table, count in _committed_rows(schemas).items()
+                 if count != before.get(table, 0)}
+    assert not grown, (
+        "tests committed rows into the shared teams alpha/bravo (use committed_team() with a "
+        f"slug of your own for work done outside the test's transaction): {grown}")
 
 
 @pytest.fixture(autouse=True)

@@ -38,18 +38,19 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([_fernet_for(key) for key in keys])
 
 
-def _keys() -> tuple[str, ...]:
+def token_keys() -> tuple[str, ...]:
+    """The keys in use, the encrypting one first."""
     configured = tuple(key.strip() for key in settings.AIRTABLE_TOKEN_KEYS if key.strip())
     return configured or (f"airtable-token:{settings.SECRET_KEY}",)
 
 
 def token_encrypt(token: str) -> str:
-    return _multi_fernet(_keys()).encrypt(token.encode()).decode()
+    return _multi_fernet(token_keys()).encrypt(token.encode()).decode()
 
 
 def token_decrypt(ciphertext: str) -> str:
     try:
-        return _multi_fernet(_keys()).decrypt(ciphertext.encode()).decode()
+        return _multi_fernet(token_keys()).decrypt(ciphertext.encode()).decode()
     except InvalidToken as error:
         raise TokenDecryptionFailed(
             "The stored Airtable token cannot be decrypted with the configured keys.") from error
@@ -58,7 +59,7 @@ def token_decrypt(ciphertext: str) -> str:
 def token_reencrypt(ciphertext: str) -> str:
     """The same token encrypted with the first (current) key."""
     try:
-        return _multi_fernet(_keys()).rotate(ciphertext.encode()).decode()
+        return _multi_fernet(token_keys()).rotate(ciphertext.encode()).decode()
     except InvalidToken as error:
         raise TokenDecryptionFailed(
             "The stored Airtable token cannot be decrypted with the configured keys.") from error

@@ -4,10 +4,11 @@ import pytest
 from celery.exceptions import Retry
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from apps.airtable import services, tasks
-from apps.airtable.crypto import token_decrypt
+from apps.airtable.crypto import token_decrypt, token_keys
 from apps.airtable.models import AirtableConnection, Base, Record, SyncJob
 
 
@@ -64,13 +65,40 @@ def test_the_worker_waits_for_the_web_process_then_syncs(
 
 def test_rotating_the_token_key(team_a, server, committed_demo, settings):
     _base_id, token = committed_demo
+    in_use = list(token_keys())  # other tenants' tokens stay readable through the rotation
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings.AIRTABLE_TOKEN_KEYS = [old]
+    settings.AIRTABLE_TOKEN_KEYS = [old, *in_use]
     with schema_context(team_a.tenant.schema_name):
         connection = services.connection_create(
             name="Rotated", token=token, endpoint_url=f"{server.url}/sandbox/airtable")
-    settings.AIRTABLE_TOKEN_KEYS = [new, old]
+    settings.AIRTABLE_TOKEN_KEYS = [new, old, *in_use]
     call_command("airtable_rotate_tokens")
     settings.AIRTABLE_TOKEN_KEYS = [new]
     with schema_context(team_a.tenant.schema_name):
         assert services.connection_test(connection_id=connection.pk)["ok"] is True
+
+
+def test_rotation_reencrypts_what_it_can_and_names_what_no_key_opens(
+        team_a, team_b, settings):
+    in_use = list(token_keys())
+    kept, lost, new = (Fernet.generate_key().decode() for _ in range(3))
+    for team, key, name in ((team_a, kept, "Kept"), (team_b, lost, "Lost")):
+        settings.AIRTABLE_TOKEN_KEYS = [key]
+        with schema_context(team.tenant.schema_name):
+            services.connection_create(name=name, token="patKEEPME.secret",
+                                       endpoint_url="https://api.airtable.com", discover=False)
+    settings.AIRTABLE_TOKEN_KEYS = [new, kept, *in_use]
+
+    with pytest.raises(CommandError) as failure:
+        call_command("airtable_rotate_tokens")
+
+    assert "bravo: connection 'Lost'" in str(failure.value)
+    assert "alpha" not in str(failure.value)
+    settings.AIRTABLE_TOKEN_KEYS = [new]
+    with schema_context(team_a.tenant.schema_name):
+        stored = AirtableConnection.objects.get(name="Kept").token_encrypted
+        assert token_decrypt(stored) == "patKEEPME.secret"
+    settings.AIRTABLE_TOKEN_KEYS = [lost]  # left as it was: its own key still opens it
+    with schema_context(team_b.tenant.schema_name):
+        stored = AirtableConnection.objects.get(name="Lost").token_encrypted
+        assert token_decrypt(stored) == "patKEEPME.secret"

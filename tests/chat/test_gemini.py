@@ -82,11 +82,13 @@ def test_sse_streams_through_gemini(team_a, client_for, gemini_for):
     assert sent["functionResponse"]["id"] == "fc-1"
 
 
-def test_parallel_function_calls_answered_in_one_turn(team_a, client_for, gemini_for):
-    server = gemini_for(team_a)
+def test_parallel_function_calls_answered_in_one_turn(outside_team, db, client_for,
+                                                      gemini_for):
+    # The calls run in threads with connections of their own (see test_turns.py).
+    server = gemini_for(outside_team)
     server.plan(gemini_tool_call_reply(gemini_call("whoami", {}), gemini_call("list_bases", {})),
                 gemini_text_reply("Both done."))
-    client = client_for(jwt=team_a.jwt())
+    client = client_for(jwt=outside_team.jwt())
     chat = conversation(client)
 
     assert ask(client, chat["id"], "Who am I and what bases?").status_code == 201

@@ -231,11 +231,14 @@ def test_a_tool_that_raises_is_an_error_result_not_a_crash(team_a, client_for, o
     assert messages_of(client, chat["id"])[3]["error"]["code"] == "ERROR_TOOL_FAILED"
 
 
-def test_unknown_tool_and_invalid_arguments_are_tool_errors(team_a, client_for, openai_env):
+def test_unknown_tool_and_invalid_arguments_are_tool_errors(outside_team, db, client_for,
+                                                            openai_env):
+    # Two calls in one reply run in threads of their own, which commit their audit rows:
+    # the committed team keeps them away from the teams other tests count calls in.
     openai_env.plan(tool_call_reply(call("drop_database", {}, id="c1"),
                                     call("list_tables", {"baseId": 42}, id="c2")),
                     text_reply("Neither worked."))
-    client = client_for(jwt=team_a.jwt())
+    client = client_for(jwt=outside_team.jwt())
     chat = conversation(client)
 
     _response, events = sse(client, chat["id"], "Do things")

@@ -192,20 +192,21 @@ def connection_update(*, connection_id, name: str | None = None,
     return connection
 
 
-def connection_tokens_reencrypt() -> int:
-    """Every token of this tenant encrypted again with the first (current) key."""
-    count = 0
+def connection_tokens_reencrypt() -> tuple[int, list[str]]:
+    """Every token of this tenant that a configured key opens, encrypted again with the
+    first (current) key. Returns how many were, and the connections no key opens (named,
+    left as they are: dropping the old key now would make them unusable)."""
+    count, unreadable = 0, []
     with transaction.atomic():
-        for connection in AirtableConnection.objects.select_for_update():
+        for connection in AirtableConnection.objects.select_for_update().order_by("pk"):
             try:
                 connection.token_encrypted = token_reencrypt(connection.token_encrypted)
-            except TokenDecryptionFailed as error:
-                raise AirtableTokenUnreadable(
-                    f"Connection '{connection.name}' (id {connection.pk}) cannot be decrypted "
-                    "with the configured AIRTABLE_TOKEN_KEYS.") from error
+            except TokenDecryptionFailed:
+                unreadable.append(f"'{connection.name}' (id {connection.pk})")
+                continue
             connection.save(update_fields=["token_encrypted"])
             count += 1
-    return count
+    return count, unreadable
 
 
 def connection_delete(*, connection_id) -> None:
