@@ -59,6 +59,21 @@ class ProviderRejected(ProviderError):
     title = "The language model provider rejected the request"
 
 
+class ToolCallUnreadable(ProviderError):
+    """The model asked for a tool with arguments that are not a JSON object."""
+
+    code = "ERROR_LLM_BAD_TOOL_CALL"
+    title = "The language model sent a tool call that cannot be read"
+
+
+class ToolCrashed(ApplicationError):
+    """A tool raised (a bug, logged by the registry); its step is kept, the turn ends."""
+
+    code = "ERROR_TOOL_FAILED"
+    status = 502
+    title = "A tool failed"
+
+
 class TurnLimitReached(ApplicationError):
     code = "ERROR_LLM_TURN_LIMIT"
     status = 422

@@ -173,25 +173,36 @@ def test_stream_that_stalls_keeps_what_was_said(team_a, client_for, openai_env, 
     assert last["error"]["code"] == "ERROR_LLM_TIMEOUT"
 
 
-def test_malformed_tool_arguments_go_back_to_the_model(team_a, client_for, openai_env):
-    openai_env.plan(tool_call_reply(call("list_tables", '{"baseId": "app', id="call_bad")),
-                    text_reply("I could not read the tables."))
+def test_malformed_tool_arguments_end_the_turn(team_a, client_for, openai_env):
+    openai_env.plan(tool_call_reply(call("list_tables", '{"baseId": "app', id="call_bad")))
     client = client_for(jwt=team_a.jwt())
     chat = conversation(client)
 
     _response, events = sse(client, chat["id"], "List my tables")
 
+    assert [name for name, _ in events] == ["tool_call", "tool_result", "error"]
     result = dict(events)["tool_result"]
     assert result["is_error"] is True
     assert result["result"]["error"]["code"] == "ERROR_TOOL_ARGUMENTS"
-    assert "not valid JSON" in result["result"]["error"]["message"]
     assert dict(events)["tool_call"]["arguments"] == '{"baseId": "app'
-    tool_message = sent_messages(openai_env, 1)[-1]
-    assert tool_message["role"] == "tool" and "not valid JSON" in tool_message["content"]
-    assert events[-1][0] == "done"
+    error = dict(events)["error"]
+    assert error["code"] == "ERROR_LLM_BAD_TOOL_CALL"
+    assert "list_tables" in error["message"] and "not valid JSON" in error["message"]
+    assert len(openai_env.requests) == 1  # the model was not asked again
     stored = messages_of(client, chat["id"])
     assert stored[2]["tool_calls"][0]["arguments"] is None
     assert stored[3]["is_error"] is True and stored[3]["error"]["code"] == "ERROR_TOOL_ARGUMENTS"
+    assert stored[-1]["role"] == "assistant"
+    assert stored[-1]["error"]["code"] == "ERROR_LLM_BAD_TOOL_CALL"
+    assert str(stored[-1]["id"]) == error["message_id"]
+    # The conversation goes on; the model sees the broken call as `{}` with its error answer,
+    # so the history stays valid for the provider.
+    openai_env.plan(text_reply("Here they are."))
+    assert ask(client, chat["id"], "Try again").json()["content"] == "Here they are."
+    history = sent_messages(openai_env, 1)
+    assert history[2]["tool_calls"][0]["function"]["arguments"] == "{}"
+    assert history[3]["role"] == "tool" and "not valid JSON" in history[3]["content"]
+    assert history[-1] == {"role": "user", "content": "Try again"}
 
 
 @pytest.fixture
@@ -214,21 +225,39 @@ def exploding_tool():
     tool_registry._validators.pop(Exploding.name)
 
 
-def test_a_tool_that_raises_is_an_error_result_not_a_crash(team_a, client_for, openai_env,
-                                                           exploding_tool):
-    openai_env.plan(tool_call_reply(call("test_exploding", {}, id="c1")),
-                    text_reply("The tool failed; sorry."))
+def test_a_tool_that_raises_ends_the_turn_with_an_error(team_a, client_for, openai_env,
+                                                       exploding_tool):
+    openai_env.plan(tool_call_reply(call("test_exploding", {}, id="c1")))
     client = client_for(jwt=team_a.jwt())
     chat = conversation(client)
 
     _response, events = sse(client, chat["id"], "Explode")
 
+    assert [name for name, _ in events] == ["tool_call", "tool_result", "error"]
     result = dict(events)["tool_result"]
     assert result["is_error"] is True
     assert result["result"]["error"]["code"] == "ERROR_TOOL_FAILED"
-    assert "boom" not in json.dumps(result)
-    assert events[-1] == ("done", events[-1][1])
-    assert messages_of(client, chat["id"])[3]["error"]["code"] == "ERROR_TOOL_FAILED"
+    error = dict(events)["error"]
+    assert error["code"] == "ERROR_TOOL_FAILED" and "test_exploding" in error["message"]
+    assert "boom" not in json.dumps(events)
+    assert len(openai_env.requests) == 1
+    stored = messages_of(client, chat["id"])
+    assert stored[3]["error"]["code"] == "ERROR_TOOL_FAILED"
+    assert stored[-1]["role"] == "assistant" and stored[-1]["error"]["code"] == "ERROR_TOOL_FAILED"
+
+
+def test_a_tool_that_raises_answers_plain_json_with_problem_json(team_a, client_for, openai_env,
+                                                                  exploding_tool):
+    openai_env.plan(tool_call_reply(call("test_exploding", {}, id="c1")))
+    client = client_for(jwt=team_a.jwt())
+    chat = conversation(client)
+
+    response = ask(client, chat["id"], "Explode")
+
+    assert response.status_code == 502
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["code"] == "ERROR_TOOL_FAILED"
+    assert "boom" not in response.content.decode()
 
 
 def test_unknown_tool_and_invalid_arguments_are_tool_errors(outside_team, db, client_for,

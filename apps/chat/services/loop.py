@@ -38,7 +38,14 @@ from django_tenants.utils import tenant_context
 from apps.core.exceptions import ApplicationError, ValidationFailed
 from apps.core.tools import ToolContext, ToolResult, tool_registry
 
-from ..exceptions import ChatFailed, TurnCancelled, TurnInProgress, TurnLimitReached
+from ..exceptions import (
+    ChatFailed,
+    ToolCallUnreadable,
+    ToolCrashed,
+    TurnCancelled,
+    TurnInProgress,
+    TurnLimitReached,
+)
 from ..metrics import CHAT_TOKENS, CHAT_TURN_SECONDS, CHAT_TURNS
 from ..models import ChatSettings, Conversation, Message
 from ..presenters import conversation_json, message_json, usage_json
@@ -409,6 +416,22 @@ class Turn:
                                                name=call.name))
             yield {"type": "tool_result", "id": call.id, "name": call.name,
                    "is_error": result.is_error, "result": result.structured}
+        self._raise_for_broken_steps(calls, results)
+
+    @staticmethod
+    def _raise_for_broken_steps(calls: list[ToolCall], results: dict[int, ToolResult]) -> None:
+        """A call whose arguments cannot be read, or a tool that raised, ends the turn once
+        every step of the round is shown and saved. A tool's expected errors (bad arguments
+        for its schema, an unknown tool, Airtable's refusals) go back to the model instead."""
+        for index, call in enumerate(calls):
+            if call.arguments is None:
+                raise ToolCallUnreadable(
+                    f"The model called {call.name} with arguments that cannot be read: "
+                    f"{call.argument_error} The answer was stopped; ask again, or choose "
+                    "another model.")
+            if results[index].error_code == "ERROR_TOOL_FAILED":
+                raise ToolCrashed(f"The tool {call.name} failed unexpectedly (the failure was "
+                                  "logged); the answer was stopped.")
 
     def _parallel(self, runnable: list[tuple[int, ToolCall]],
                   context: ToolContext) -> dict[int, ToolResult]:
