@@ -105,3 +105,38 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def tenant_with_base(server: Server, *, slug: str, records: int, sandbox_token: str,
+                     scopes: tuple[str, ...] = ("read",)):
+    """A tenant of the benchmark's own with the sandbox's demo CRM connected (through the
+    server's /sandbox/airtable) and fully synced; returns (tenant, base_id, API key)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.accounts.selectors import user_get_by_email
+    from apps.accounts.services import api_key_create, user_register
+    from apps.airtable import selectors as airtable_selectors
+    from apps.airtable import services as airtable_services
+    from apps.sandbox.services import sandbox_seed_demo
+    from apps.tenants.selectors import tenant_get_by_slug
+
+    email = f"owner@{slug}.example.com"
+    user = user_get_by_email(email)
+    if user is None:
+        user, _tenant = user_register(email=email, password="bench-password-long-enough-1",
+                                      tenant_name=slug.replace("-", " ").title(),
+                                      tenant_slug=slug)
+    tenant = tenant_get_by_slug(slug)
+    base_id, token = sandbox_seed_demo(records=records, token=sandbox_token)
+    endpoint = f"{server.url}/sandbox/airtable"
+    with tenant_context(tenant):
+        known = airtable_selectors.base_list().filter(base_id=base_id).first()
+        if known is None:
+            airtable_services.connection_create(name="Bench", token=token, endpoint_url=endpoint)
+        elif known.connection.endpoint_url != endpoint:  # an earlier run's server port
+            airtable_services.connection_update(connection_id=known.connection_id,
+                                                endpoint_url=endpoint)
+        job = airtable_services.base_sync(base_id=base_id, full=True)
+        airtable_services.sync_job_run(job_id=job.pk)
+    key = api_key_create(tenant=tenant, user=user, name="bench", scopes=list(scopes))[1]
+    return tenant, base_id, key

@@ -11,43 +11,20 @@ import time
 os.environ.setdefault("AIRTABLE_RATE_LIMIT_PER_BASE", "1000")
 os.environ.setdefault("AIRTABLE_RATE_LIMIT_PER_TOKEN", "5000")
 
-from _common import Server, report, setup_django, summary
+from _common import Server, report, setup_django, summary, tenant_with_base
 
 setup_django()
 
 import httpx  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from apps.accounts.selectors import user_get_by_email  # noqa: E402
-from apps.accounts.services import api_key_create, user_register  # noqa: E402
 from apps.airtable import selectors as airtable_selectors  # noqa: E402
-from apps.airtable import services as airtable_services  # noqa: E402
-from apps.sandbox.services import sandbox_seed_demo  # noqa: E402
-from apps.tenants.selectors import tenant_get_by_slug  # noqa: E402
 
 CALLS = 400
 RECORDS = 2000
 FORMULA = "AND({Stage} = 'Won', {Amount} > 1000)"
 SLUG = "bench-mcp"
 SANDBOX_TOKEN = "patBenchMcp000000." + "0" * 64
-
-
-def tenant_with_base(server: Server):
-    email = f"owner@{SLUG}.example.com"
-    user = user_get_by_email(email)
-    if user is None:
-        user, _tenant = user_register(email=email, password="bench-password-long-enough-1",
-                                      tenant_name="Bench MCP", tenant_slug=SLUG)
-    tenant = tenant_get_by_slug(SLUG)
-    base_id, token = sandbox_seed_demo(records=RECORDS, token=SANDBOX_TOKEN)
-    with tenant_context(tenant):
-        if not airtable_selectors.base_list().filter(base_id=base_id).exists():
-            airtable_services.connection_create(
-                name="Bench", token=token, endpoint_url=f"{server.url}/sandbox/airtable")
-        job = airtable_services.base_sync(base_id=base_id, full=True)
-        airtable_services.sync_job_run(job_id=job.pk)
-    key = api_key_create(tenant=tenant, user=user, name="bench", scopes=["read"])[1]
-    return tenant, base_id, key
 
 
 def direct(tenant, base_id) -> list[float]:
@@ -84,7 +61,8 @@ def main() -> None:
         "SANDBOX_RATE_LIMIT_PER_BASE": "0", "SANDBOX_RATE_LIMIT_PER_TOKEN": "0",
         "THROTTLE_API_KEY": "1000000/min", "THROTTLE_TENANT": "1000000/min"})
     try:
-        tenant, base_id, key = tenant_with_base(server)
+        tenant, base_id, key = tenant_with_base(server, slug=SLUG, records=RECORDS,
+                                                sandbox_token=SANDBOX_TOKEN)
         base = summary(direct(tenant, base_id))
         mcp = summary(over_mcp(server, key, base_id))
     finally:

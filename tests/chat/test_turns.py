@@ -278,6 +278,21 @@ def test_unknown_tool_and_invalid_arguments_are_tool_errors(outside_team, db, cl
     assert events[-1][0] == "done"
 
 
+def test_turns_share_one_connection_to_the_model(team_a, client_for, openai_env):
+    """The provider's client (its TLS context and connection pool) is built once per endpoint
+    and key, not per call: every call of two turns arrives on one kept-alive connection."""
+    openai_env.plan(tool_call_reply(call("whoami", {})), text_reply("Alpha."),
+                    text_reply("Still Alpha."))
+    client = client_for(jwt=team_a.jwt())
+    chat = conversation(client)
+
+    assert ask(client, chat["id"], QUESTION).status_code == 201
+    assert ask(client, chat["id"], "And now?").status_code == 201
+
+    assert len(openai_env.requests) == 3
+    assert len({request["client_port"] for request in openai_env.requests}) == 1
+
+
 def test_round_cap_stops_a_model_that_never_answers(team_a, client_for, openai_env, settings):
     settings.CHAT_MAX_ROUNDS = 3
     openai_env.plan(*[tool_call_reply(call("whoami", {})) for _ in range(3)])

@@ -21,10 +21,9 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.scripted import ScriptedServer
+from tests.support.scripted import ScriptedHandler, ScriptedServer
 
 ERRORS = {
     400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
@@ -77,19 +76,8 @@ def gemini_hang_reply(seconds: float = 30.0) -> GeminiReply:
     return GeminiReply(text="too late", hang_seconds=seconds)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):
-        pass
-
-    def _json(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class _Handler(ScriptedHandler):
+    json_content_type = "application/json; charset=UTF-8"
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -21,10 +21,9 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.scripted import ScriptedServer
+from tests.support.scripted import ScriptedHandler, ScriptedServer
 
 ERROR_BODIES = {
     401: {"message": "Incorrect API key provided: sk-te****. You can find your API key at "
@@ -88,22 +87,7 @@ def _pieces(text: str, size: int = 6) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or []
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):
-        pass
-
-    def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
+class _Handler(ScriptedHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)

@@ -7,6 +7,8 @@ import binascii
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
+from functools import lru_cache
 
 import httpx
 import httpx2
@@ -96,18 +98,28 @@ def _tool_response(content: str) -> dict:
     return {"result": value}
 
 
+@lru_cache(maxsize=32)
+def _client_for(api_key: str, base_url: str, timeout: float, retries: int) -> genai.Client:
+    """One client per endpoint and key, kept by the process (see openai.py)."""
+    options = types.HttpOptions(timeout=int(timeout * 1000))
+    if base_url:
+        options.base_url = base_url
+    if retries:
+        options.retry_options = types.HttpRetryOptions(attempts=retries + 1,
+                                                       initial_delay=0.5, max_delay=4.0)
+    return genai.Client(api_key=api_key or "not-needed", vertexai=False, http_options=options)
+
+
+def _once(response: types.GenerateContentResponse) -> Iterator[types.GenerateContentResponse]:
+    yield response
+
+
 class GeminiProvider(Provider):
     name = GEMINI
 
     def _client(self) -> genai.Client:
-        options = types.HttpOptions(timeout=int(self.config.timeout * 1000))
-        if self.config.base_url:
-            options.base_url = self.config.base_url
-        if self.config.retries:
-            options.retry_options = types.HttpRetryOptions(attempts=self.config.retries + 1,
-                                                           initial_delay=0.5, max_delay=4.0)
-        return genai.Client(api_key=self.config.api_key or "not-needed", vertexai=False,
-                            http_options=options)
+        return _client_for(self.config.api_key, self.config.base_url, self.config.timeout,
+                           self.config.retries)
 
     @property
     def _where(self) -> str:
@@ -164,9 +176,10 @@ class GeminiProvider(Provider):
         finish_reason = ""
         model = ""
         try:
-            with self._client() as client:
-                responses = (client.models.generate_content_stream(**request) if stream
-                             else iter([client.models.generate_content(**request)]))
+            client = self._client()  # shared by the process: closing it would end it for all
+            responses = (client.models.generate_content_stream(**request) if stream
+                         else _once(client.models.generate_content(**request)))
+            with closing(responses):  # a turn stopped mid-stream closes the stream
                 for response in responses:
                     model = response.model_version or model
                     if response.usage_metadata is not None:

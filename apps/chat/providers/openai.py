@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 
 import openai
 
@@ -65,13 +66,20 @@ def translate_error(error: Exception, where: str) -> ProviderError:
     return ProviderError(f"{where} sent an answer that could not be read.")
 
 
+@lru_cache(maxsize=32)
+def _client_for(api_key: str, base_url: str, timeout: float, retries: int) -> openai.OpenAI:
+    """One client per endpoint and key, kept by the process: building one (its connection
+    pool and TLS context) costs ~20 ms, and clients are safe to share between threads."""
+    return openai.OpenAI(api_key=api_key or KEYLESS_PLACEHOLDER, base_url=base_url or None,
+                         timeout=timeout, max_retries=retries)
+
+
 class OpenAIProvider(Provider):
     name = OPENAI
 
     def _client(self) -> openai.OpenAI:
-        return openai.OpenAI(api_key=self.config.api_key or KEYLESS_PLACEHOLDER,
-                             base_url=self.config.base_url or None,
-                             timeout=self.config.timeout, max_retries=self.config.retries)
+        return _client_for(self.config.api_key, self.config.base_url, self.config.timeout,
+                           self.config.retries)
 
     @property
     def _where(self) -> str:
