@@ -15,7 +15,7 @@ from apps.formulas import (
     compile_sql,
     parse,
 )
-from apps.formulas.sql import index_expression
+from apps.formulas.sql import index_expression, text_order_key
 
 from .cases import CASES, CREATED, MODIFIED
 from .helpers import CONTEXT
@@ -117,6 +117,28 @@ def test_filter_matches_what_python_matches(cursor, formula, expected):
     assert sql_matches(cursor, "mirror", formula, FIELDS, now=NOW) == expected
 
 
+@pytest.mark.parametrize("formula", [
+    "IS_AFTER({Due}, '2024-03-01')",
+    "IS_BEFORE({Due}, 'March 1, 2024')",
+    "IS_AFTER({Due}, '2024-02-15T10:00:00+02:00')",
+    "IS_BEFORE('2024-02-15', {Due})",
+    "DATETIME_DIFF('2024-03-15', {Due}, 'days')",
+])
+def test_constant_text_dates_compile_and_agree_with_python(cursor, formula):
+    """A date written as text in the formula is parsed once, as Python parses it, so a
+    filter such as IS_AFTER({Due}, '2026-06-01') runs in the database, not row by row."""
+    context = {"now": NOW, "timezone": "UTC"}
+    for record_id, _created, _modified, fields in ROWS:
+        outcome = compare_case(cursor, "mirror", formula, fields, record_id, context, FIELDS)
+        assert outcome is not None, f"{formula} did not compile"
+        assert outcome[2], f"{formula} on {record_id}: python {outcome[0]!r}, sql {outcome[1]!r}"
+
+
+def test_text_that_is_not_a_date_is_left_to_python():
+    with pytest.raises(NotCompilable):
+        compile_sql(parse("IS_AFTER({Due}, 'someday')"), FIELDS)
+
+
 def test_malformed_values_read_as_blank_instead_of_failing(cursor):
     # rec4 holds text in a number field, an impossible date and a number in a text field.
     sql, params = compile_sql(parse("{Qty} + LEN({Name}) & DATESTR({Due})"), FIELDS)
@@ -168,6 +190,47 @@ def test_expression_index_serves_field_comparisons(cursor):
         cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Index" in plan, plan
+
+
+def test_date_comparisons_with_a_constant_are_served_by_the_text_order_index(cursor):
+    due_text = index_expression("Due", {"Due": FieldSpec("Due", "singleLineText")})
+    cursor.execute(f"CREATE INDEX ON mirror (({text_order_key(due_text)}) NULLS FIRST)")
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    for formula in ("IS_AFTER({Due}, '2024-03-01')", "IS_BEFORE('2024-03-01', {Due})",
+                    "AND(IS_BEFORE({Due}, TODAY()), {Qty} > 0)"):
+        sql, params = compile_filter(parse(formula), FIELDS, now=NOW)
+        cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Index" in plan, plan
+
+
+# Instants a day's offset away from their written date, on both sides of the bounds.
+OFFSET_ROWS = [
+    ("recW1", CREATED, MODIFIED, {"When": "2024-02-29T23:30:00-23:00"}),  # 03-01 22:30Z
+    ("recW2", CREATED, MODIFIED, {"When": "2024-03-01T00:30:00+23:59"}),  # 02-29 00:31Z
+    ("recW3", CREATED, MODIFIED, {"When": "2024-03-02T22:00:00+23:59"}),  # 03-01 22:01Z
+    ("recW4", CREATED, MODIFIED, {"When": "2024-02-28"}),
+    ("recW5", CREATED, MODIFIED, {"When": "2024-03-03T00:00:00Z"}),
+    ("recW6", CREATED, MODIFIED, {"When": "someday"}),
+    ("recW7", CREATED, MODIFIED, {}),
+]
+
+
+@pytest.mark.parametrize("formula", [
+    "IS_AFTER({When}, '2024-03-01T00:00:00Z')",
+    "IS_AFTER({When}, '2024-03-01T22:00:00Z')",
+    "IS_BEFORE({When}, '2024-03-01T00:00:00Z')",
+    "IS_BEFORE({When}, '2024-03-02T00:00:00Z')",
+    "IS_AFTER('2024-03-01T22:15:00Z', {When})",
+    "IS_BEFORE('2024-02-29T00:00:00Z', {When})",
+])
+def test_date_bounds_keep_every_instant_an_offset_moves_across_midnight(cursor, formula):
+    fields = {"When": FieldSpec("When", "dateTime")}
+    create_table(cursor, "moments", OFFSET_ROWS)
+    context = {"now": NOW, "timezone": "UTC"}
+    for record_id, _created, _modified, record in OFFSET_ROWS:
+        outcome = compare_case(cursor, "moments", formula, record, record_id, context, fields)
+        assert outcome is not None and outcome[2], (formula, record_id, outcome)
 
 
 def test_field_names_with_quotes_and_percent_signs(cursor):

@@ -14,7 +14,7 @@ then as is, both by code point; fields whose order depends on other tables
 from __future__ import annotations
 
 from apps.formulas import FieldSpec, NotCompilable, compile_sort_key
-from apps.formulas.sql import index_expression
+from apps.formulas.sql import index_expression, text_order_key
 
 NUMERIC = frozenset({"number", "currency", "percent", "duration", "rating", "autoNumber",
                      "count", "checkbox"})
@@ -33,8 +33,7 @@ def _quote(name: str) -> str:
 
 def _text_key(spec: FieldSpec) -> tuple[list[str], list]:
     text = index_expression(spec.name, {spec.name: FieldSpec(spec.name, "singleLineText")})
-    blank_free = f"NULLIF({text}, '')"
-    return [f'lower({blank_free}) COLLATE "C"', f'{blank_free} COLLATE "C"'], []
+    return [text_order_key(text), f"NULLIF({text}, '') COLLATE \"C\""], []
 
 
 def _choices(spec: FieldSpec) -> list[str]:

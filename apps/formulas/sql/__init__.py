@@ -26,7 +26,7 @@ from ..errors import FormulaError
 from ..parser import check_fields, parse
 from .compiler import Compiler
 from .core import as_text
-from .fields import FieldSpec, column_ref, read_field, sort_key
+from .fields import FieldSpec, column_ref, read_field, sort_key, text_order_key
 
 __all__ = [
     "FieldSpec",
@@ -35,6 +35,7 @@ __all__ = [
     "compile_sort_key",
     "compile_sql",
     "index_expression",
+    "text_order_key",
 ]
 
 

@@ -9,9 +9,9 @@ nothing per row.
 
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from .. import ast
+from .. import ast, dates
 from ..errors import NotCompilable
 from ..evaluator import CompiledFormula
 from ..values import UTC, ErrorValue
@@ -26,7 +26,7 @@ from .core import (
     number_literal,
     truthy,
 )
-from .fields import column_ref, read_field
+from .fields import column_ref, read_field, text_order_key
 from .functions import FUNCTIONS
 
 RECORD_FUNCTIONS = frozenset({"RECORD_ID", "CREATED_TIME", "LAST_MODIFIED_TIME"})
@@ -140,7 +140,37 @@ class Compiler:
             simple = self.indexable_comparison(node)
             if simple is not None:
                 return simple
-        return truthy(self.compile(node))
+        test = truthy(self.compile(node))
+        bound = self.date_bound(node)
+        return build("(@0 AND @1)", bound, test) if bound is not None else test
+
+    def date_bound(self, node):
+        """For IS_AFTER/IS_BEFORE of a date field and a constant date, a looser condition
+        on the field's text order key that an index on it can serve. An ISO 8601 text is
+        at most a day away from its instant (offsets are under 24 hours), so a value after
+        C has a date no earlier than C - 1 day, and one before C a date before C + 2 days;
+        the exact test still follows it."""
+        if type(node) is not ast.Call or node.name not in ("IS_AFTER", "IS_BEFORE") \
+                or len(node.args) != 2:
+            return None
+        (first, second), after = node.args, node.name == "IS_AFTER"
+        if type(first) is not ast.FieldRef:
+            first, second, after = second, first, not after
+        if type(first) is not ast.FieldRef or not is_constant(second):
+            return None
+        field = self.compile(first)
+        moment = dates.to_datetime(self.fold(second))
+        if field.kind != "datestr" or not isinstance(moment, datetime):
+            return None
+        key, moment = text_order_key(field.sql), moment.astimezone(UTC)
+        try:
+            if after:
+                return Sql(f"({key} >= %s)", ((moment - timedelta(days=1)).date().isoformat(),),
+                           kind="bool", nullable=False)
+            return Sql(f"({key} < %s)", ((moment + timedelta(days=2)).date().isoformat(),),
+                       kind="bool", nullable=False)
+        except OverflowError:  # within a day of year 1 or 9999: no bound
+            return None
 
     def indexable_comparison(self, node):
         field, constant, op = node.left, node.right, node.op

@@ -252,6 +252,19 @@ def truthy(expr):
     return Sql(value.sql, value.params, kind="bool", nullable=False)
 
 
+# An ISO 8601 date-time the regex accepted, from its parts: immutable (so it can be indexed),
+# and any offset Python accepts (up to ±23:59; a timestamptz cast refuses beyond ±15:59).
+_ISO_PARTS = (
+    "timezone('UTC', make_timestamp(substr(@0, 1, 4)::int, substr(@0, 6, 2)::int,"
+    " substr(@0, 9, 2)::int, substr(@0, 12, 2)::int, substr(@0, 15, 2)::int,"
+    " COALESCE(substring(@0 from '^.{16}:([0-9]{2}(?:[.][0-9]+)?)')::float8, 0))"
+    " - make_interval(mins => (CASE WHEN @0 ~ '[+-][0-9]{2}:[0-9]{2}$' THEN"
+    " (CASE WHEN substr(@0, length(@0) - 5, 1) = '-' THEN -1 ELSE 1 END)"
+    " * (substr(@0, length(@0) - 4, 2)::int * 60 + substr(@0, length(@0) - 1, 2)::int)"
+    " ELSE 0 END)))"
+)
+
+
 def iso_to_timestamp(text_sql):
     """Guarded cast of ISO 8601 text to timestamptz: NULL unless it is a valid date.
 
@@ -285,8 +298,9 @@ def iso_to_timestamp(text_sql):
         + ISO_REGEX
         + " THEN (CASE WHEN substr(@0, 9, 2)::int <= "
         + days_in_month
-        + " THEN (CASE WHEN @0 ~ '(Z|[+-][0-9]{2}:[0-9]{2})$' THEN @0::timestamptz"
-        " ELSE (@0::timestamp AT TIME ZONE 'UTC') END) END) END)",
+        + " THEN "
+        + _ISO_PARTS
+        + " END) END)",
         source,
         kind="date",
         err=text_sql.err,

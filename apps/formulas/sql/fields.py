@@ -134,6 +134,13 @@ OBJECT_SORT_KEYS = {
 }
 
 
+def text_order_key(text_sql):
+    """Text as Airtable orders it: blank as NULL, case folded, by code point. The mirror's
+    sorts by text and date fields use this expression and indexes are built on it, so a
+    filter that bounds it can be served by those indexes."""
+    return f'lower(NULLIF({text_sql}, \'\')) COLLATE "C"'
+
+
 def sort_key(spec, column_sql):
     """ORDER BY expression for a field by its natural type."""
     value = f"{column_sql}->{quote_literal(spec.name)}"

@@ -1,5 +1,7 @@
 """SQL translations of formula functions; each mirrors its Python implementation."""
 
+from datetime import datetime
+
 from .. import ast, dates
 from ..errors import NotCompilable
 from .core import (
@@ -427,12 +429,20 @@ def count(compiler, args):
 
 
 def _date(compiler, node):
-    """A date argument; text fields are not compiled because Python parses them loosely."""
+    """A date argument. Text fields are not compiled because Python parses them loosely;
+    constant text ('2026-06-01', 'June 1, 2026') is parsed here, once, the way Python
+    parses it, and becomes a timestamp parameter."""
+    from .compiler import is_constant
+
     value = compiler.compile(node)
     if value.kind == "date":
         return value
     if value.kind == "datestr":
         return iso_to_timestamp(value)
+    if value.kind == "text" and is_constant(node):
+        moment = dates.to_datetime(compiler.fold(node))
+        if isinstance(moment, datetime):
+            return compiler.literal(moment)
     raise NotCompilable(f"a {value.kind} value used as a date")
 
 
