@@ -266,6 +266,9 @@ def test_the_primary_field_is_indexed_at_the_first_sync(team_a, server, make_bas
     assert definitions
     assert all("'Name'" in definition and f"table_id = {table.pk}" in definition
                for definition in definitions)
+    # Its order (sorts, comparisons) and its text (FIND and SEARCH filters).
+    assert any("gin_trgm_ops" in definition for definition in definitions)
+    assert any("btree" in definition for definition in definitions)
 
 
 def test_beat_runs_scheduled_syncs_full_then_incremental(team_a, server, make_base,

@@ -15,7 +15,7 @@ from apps.formulas import (
     compile_sql,
     parse,
 )
-from apps.formulas.sql import index_expression, text_order_key
+from apps.formulas.sql import index_expression, text_order_key, text_search_expression
 
 from .cases import CASES, CREATED, MODIFIED
 from .helpers import CONTEXT
@@ -231,6 +231,48 @@ def test_date_bounds_keep_every_instant_an_offset_moves_across_midnight(cursor, 
     for record_id, _created, _modified, record in OFFSET_ROWS:
         outcome = compare_case(cursor, "moments", formula, record, record_id, context, fields)
         assert outcome is not None and outcome[2], (formula, record_id, outcome)
+
+
+NAME_ROWS = [
+    ("recN1", CREATED, MODIFIED, {"Name": "banana"}),
+    ("recN2", CREATED, MODIFIED, {"Name": "100% sure"}),
+    ("recN3", CREATED, MODIFIED, {"Name": "a_b"}),
+    ("recN4", CREATED, MODIFIED, {"Name": "axb"}),
+    ("recN5", CREATED, MODIFIED, {"Name": "back\\slash"}),
+    ("recN6", CREATED, MODIFIED, {"Name": 42}),
+    ("recN7", CREATED, MODIFIED, {}),
+]
+
+
+@pytest.mark.parametrize("formula", [
+    "FIND('an', {Name})",
+    "FIND('an', {Name}, 3)",
+    "FIND('%', {Name})",
+    "SEARCH('a_b', {Name}) > 0",
+    "FIND('\\\\', {Name}) > 0",
+    "FIND('', {Name})",
+    "NOT(FIND('an', {Name}))",
+])
+def test_containment_bounds_agree_with_python(cursor, formula):
+    """FIND/SEARCH filters gain a LIKE the trigram index serves; LIKE's wildcards in the
+    searched text are matched literally."""
+    fields = {"Name": FieldSpec("Name", "singleLineText")}
+    create_table(cursor, "names", NAME_ROWS)
+    context = {"now": NOW, "timezone": "UTC"}
+    for record_id, _created, _modified, record in NAME_ROWS:
+        outcome = compare_case(cursor, "names", formula, record, record_id, context, fields)
+        assert outcome is not None and outcome[2], (formula, record_id, outcome)
+
+
+def test_find_filters_are_served_by_a_trigram_index(cursor):
+    name = text_search_expression("Name", FIELDS)
+    cursor.execute(f"CREATE INDEX ON mirror USING gin (({name}) gin_trgm_ops)")
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    for formula in ("FIND('ppl', {Name})", "AND(SEARCH('anan', {Name}) > 0, {Qty} > 0)"):
+        sql, params = compile_filter(parse(formula), FIELDS)
+        cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Bitmap Index Scan" in plan, plan
 
 
 def test_field_names_with_quotes_and_percent_signs(cursor):

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.formulas import FormulaError, NotCompilable
-from apps.formulas.sql import index_expression
+from apps.formulas.sql import index_expression, text_search_expression
 
 from .. import tasks
 from ..models import FieldIndex, Table
@@ -55,7 +55,24 @@ def _expressions(field_name: str, field_map: dict) -> list[tuple[str, str | None
             found.setdefault(f"(({keys[0]}) NULLS FIRST)", None)
     except Unsortable:
         pass
+    try:
+        text = text_search_expression(field_name, field_map)
+    except (NotCompilable, FormulaError):
+        text = None
+    if text is not None and trigram_available():
+        found.setdefault(f"USING gin (({text}) gin_trgm_ops)", None)
     return list(found.items())
+
+
+def trigram_available() -> bool:
+    """Whether pg_trgm is installed (apps/tenants migration 0002; it may be refused)."""
+    available = cache.get("airtable:pg_trgm")
+    if available is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            available = cursor.fetchone() is not None
+        cache.set("airtable:pg_trgm", available, 3600)
+    return available
 
 
 def _execute_ddl(statement: str) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "compile_sql",
     "index_expression",
     "text_order_key",
+    "text_search_expression",
 ]
 
 
@@ -106,6 +107,13 @@ def index_expression(field_name, field_map, *, column="fields"):
     """
     value = read_field(_spec(field_name, field_map), column)
     return value.sql
+
+
+def text_search_expression(field_name, field_map, *, column="fields"):
+    """The text expression FIND() and SEARCH() filters bound with LIKE (a trigram index
+    on it serves them), or None when the field is not read as text."""
+    value = read_field(_spec(field_name, field_map), column)
+    return value.sql if value.kind == "text" else None
 
 
 def _spec(field_name, field_map):

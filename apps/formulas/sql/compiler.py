@@ -142,7 +142,27 @@ class Compiler:
                 return simple
         test = truthy(self.compile(node))
         bound = self.date_bound(node)
+        if bound is None:
+            bound = self.containment_bound(node)
         return build("(@0 AND @1)", bound, test) if bound is not None else test
+
+    def containment_bound(self, node):
+        """FIND/SEARCH of a constant in a text field, alone or `> 0`: the field must contain
+        the constant, which a LIKE states in a form trigram indexes serve. The exact test
+        still follows it."""
+        if type(node) is ast.Binary and node.op == ">" and is_constant(node.right) \
+                and self.fold(node.right) == 0.0:
+            node = node.left
+        if type(node) is not ast.Call or node.name not in ("FIND", "SEARCH") \
+                or type(node.args[1]) is not ast.FieldRef or not is_constant(node.args[0]):
+            return None
+        needle = self.fold(node.args[0])
+        haystack = self.compile(node.args[1])
+        if type(needle) is not str or not needle or haystack.kind != "text":
+            return None
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        return Sql(f"({haystack.sql} LIKE %s)", (pattern,), kind="bool", nullable=False)
 
     def date_bound(self, node):
         """For IS_AFTER/IS_BEFORE of a date field and a constant date, a looser condition
