@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 
+from django.conf import settings
 from django.db import connections
 
 from .services import Turn
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 SSE_CONTENT_TYPE = "text/event-stream"
 # Sent first so that proxies and browsers see the stream open before the model answers.
 SSE_OPENING = b": stream opened\n\n"
+SSE_KEEPALIVE = b": keep-alive\n\n"
 _END = object()
 
 
@@ -39,10 +41,12 @@ def sse_from_turn(turn: Turn) -> Iterator[bytes]:
         events.close()
 
 
-async def events_in_thread(turn: Turn) -> AsyncIterator[dict]:
+async def events_in_thread(turn: Turn, *, idle_after: float | None = None
+                           ) -> AsyncIterator[dict | None]:
     """The turn's events, run in a thread of its own so the event loop stays free (to hear
     a stop or a disconnect). Leaving the iteration early (a closed socket, a cancelled
-    response) sets the turn's cancel flag."""
+    response) sets the turn's cancel flag. With `idle_after`, None comes whenever that
+    many seconds pass without an event (a slow model, a long tool call)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
 
@@ -64,14 +68,23 @@ async def events_in_thread(turn: Turn) -> AsyncIterator[dict]:
 
     threading.Thread(target=produce, name=f"chat-turn-{turn.turn_id}", daemon=True).start()
     try:
-        while (event := await queue.get()) is not _END:
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), idle_after)
+            except TimeoutError:
+                yield None
+                continue
+            if event is _END:
+                return
             yield event
     finally:
         turn.cancel.cancel()
 
 
 async def sse_from_turn_async(turn: Turn) -> AsyncIterator[bytes]:
-    """For ASGI: Django cancels this iterator when the client disconnects."""
+    """For ASGI: Django cancels this iterator when the client disconnects. A comment line
+    goes out after CHAT_SSE_KEEPALIVE_SECONDS of silence, so that proxies (nginx's 60 s
+    read timeout) and browsers keep a stream open while the model or a tool works."""
     yield SSE_OPENING
-    async for event in events_in_thread(turn):
-        yield sse_event(event)
+    async for event in events_in_thread(turn, idle_after=settings.CHAT_SSE_KEEPALIVE_SECONDS):
+        yield SSE_KEEPALIVE if event is None else sse_event(event)

@@ -311,6 +311,7 @@ CHAT_MAX_TURN_TOKENS = env.int("CHAT_MAX_TURN_TOKENS", default=200_000)
 CHAT_PROVIDER_TIMEOUT_SECONDS = env.float("CHAT_PROVIDER_TIMEOUT_SECONDS", default=60.0)
 CHAT_PROVIDER_RETRIES = env.int("CHAT_PROVIDER_RETRIES", default=1)
 CHAT_TOOL_THREADS = env.int("CHAT_TOOL_THREADS", default=4)
+CHAT_SSE_KEEPALIVE_SECONDS = env.float("CHAT_SSE_KEEPALIVE_SECONDS", default=15.0)
 # USD per million tokens, merged over the built-in table: {"model": {"input": .., "output": ..}}.
 CHAT_PRICES = env.json("CHAT_PRICES", default={})
 # Fernet keys for tenants' provider API keys: the first encrypts, all decrypt.

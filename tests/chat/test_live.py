@@ -14,7 +14,13 @@ from django_tenants.utils import tenant_context
 from apps.chat import services
 from apps.chat.models import Message
 from tests.conftest import committed_team
-from tests.support.openai_server import ScriptedOpenAI, call, text_reply, tool_call_reply
+from tests.support.openai_server import (
+    ScriptedOpenAI,
+    call,
+    hang_reply,
+    text_reply,
+    tool_call_reply,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +38,7 @@ def model_server():
 def live(platform_server_factory, model_server, django_db_blocker):
     """A team whose own chat settings point at the scripted model server, committed, and
     the platform in a uvicorn process."""
-    server = platform_server_factory(**UNLIMITED)
+    server = platform_server_factory(**UNLIMITED, CHAT_SSE_KEEPALIVE_SECONDS="0.4")
     with django_db_blocker.unblock():
         team = committed_team("chat-live")
         with tenant_context(team.tenant):
@@ -108,6 +114,26 @@ def test_sse_full_turn_over_asgi(live, model_server):
     assert events[-1] == "done"
     assert "tool_call" in events and "tool_result" in events
     assert "You are in Chat-Live." in response.text
+
+
+def test_a_silent_model_keeps_the_stream_alive_with_comments(live, model_server):
+    """While nothing happens (here the model thinks for 1.5 s) a comment line goes out
+    every CHAT_SSE_KEEPALIVE_SECONDS (0.4 s for this server), then the answer."""
+    server, _team, token = live
+    chat = _conversation(server, token)
+    model_server.plan(hang_reply(1.5))
+
+    response = httpx.post(f"{server.url}/api/v1/chat/conversations/{chat}/messages",
+                          json={"content": "Think hard"}, timeout=30,
+                          headers={"Authorization": f"Bearer {token}",
+                                   "Accept": "text/event-stream"})
+
+    lines = response.text.splitlines()
+    assert lines.count(": keep-alive") >= 2
+    first_event = next(index for index, line in enumerate(lines) if line.startswith("event:"))
+    assert ": keep-alive" in lines[:first_event]
+    assert "event: done" in lines
+    assert "too late" in response.text
 
 
 def test_websocket_over_a_real_socket(live, model_server):
