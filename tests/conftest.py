@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,6 +25,7 @@ from apps.tenants.selectors import tenant_cache_clear, tenant_get_by_slug
 from apps.tenants.services import tenant_template_ensure
 
 PASSWORD = "correct-horse-battery-staple-42"
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
 
 
 @dataclass
@@ -156,9 +158,11 @@ def anon() -> APIClient:
 class PlatformServer:
     """The platform in a real uvicorn process on a free port, on this worker's
     test database. Data it writes is committed; data a test writes inside its
-    transaction is invisible to it, so tests talk to it over HTTP."""
+    transaction is invisible to it, so tests talk to it over HTTP. With
+    `gunicorn_workers`, the web process as production runs it instead (WSGI)."""
 
-    def __init__(self, database_name: str, env: dict[str, str]):
+    def __init__(self, database_name: str, env: dict[str, str],
+                 gunicorn_workers: int | None = None):
         from config import devservices
 
         self.port = devservices.free_port()
@@ -169,11 +173,16 @@ class PlatformServer:
                      "DATABASE_POOL": "true", **env})
         self.log = tempfile.NamedTemporaryFile(prefix="platform-server-", suffix=".log",
                                                delete=False)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--lifespan", "on", "--log-level", "warning"],
-            env=base, stdout=self.log, stderr=subprocess.STDOUT,
-        )
+        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
+                   "127.0.0.1", "--port", str(self.port), "--lifespan", "on",
+                   "--log-level", "warning"]
+        if gunicorn_workers:
+            base["DATABASE_POOL"] = "false"
+            command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+                       "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                       "--workers", str(gunicorn_workers), "--log-level", "warning"]
+        self.process = subprocess.Popen(command, env=base, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:

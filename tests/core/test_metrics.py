@@ -1,0 +1,41 @@
+"""/metrics under gunicorn with several workers: one scrape counts every worker's requests."""
+
+import re
+
+import httpx
+import pytest
+from django.db import connection
+
+from tests.conftest import PlatformServer
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = 40
+
+
+def _health_requests(text: str) -> float:
+    """The requests to /health the scrape reports, over every label set."""
+    pattern = re.compile(r'^django_http_requests_total_by_view_transport_method_total\{'
+                         r'[^}]*view="health"[^}]*\} ([0-9.e+]+)$', re.MULTILINE)
+    return sum(float(value) for value in pattern.findall(text))
+
+
+@pytest.fixture
+def web(tmp_path):
+    server = PlatformServer(connection.settings_dict["NAME"],
+                            {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")},
+                            gunicorn_workers=2)
+    yield server
+    server.stop()
+
+
+def test_every_scrape_adds_up_all_workers(web):
+    for _ in range(REQUESTS):
+        # A new connection each time, so the kernel hands requests to either worker.
+        response = httpx.get(f"{web.url}/health", headers={"Connection": "close"})
+        assert response.status_code == 200
+    for _ in range(6):
+        scrape = httpx.get(f"{web.url}/metrics", headers={"Connection": "close"})
+        assert scrape.status_code == 200
+        # Without the workers' metrics added up, each scrape shows one worker's share.
+        assert _health_requests(scrape.text) == REQUESTS
