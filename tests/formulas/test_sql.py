@@ -77,6 +77,16 @@ def cursor():
         yield cur
 
 
+def assert_every_row_agrees(cursor, table, rows, formula, fields):
+    """The formula compiles, and on every row SQL's value, error and filter truthiness are
+    what Python gives."""
+    context = {"now": NOW, "timezone": "UTC"}
+    for record_id, _created, _modified, record in rows:
+        outcome = compare_case(cursor, table, formula, record, record_id, context, fields)
+        assert outcome is not None, f"{formula} did not compile"
+        assert outcome[2], f"{formula} on {record_id}: python {outcome[0]!r}, sql {outcome[1]!r}"
+
+
 def test_every_compilable_documented_case_agrees_with_python(cursor):
     create_table(cursor, "cases", [("recABC123", CREATED, MODIFIED, RECORD)])
     compiled, disagreements = 0, []
@@ -127,11 +137,7 @@ def test_filter_matches_what_python_matches(cursor, formula, expected):
 def test_constant_text_dates_compile_and_agree_with_python(cursor, formula):
     """A date written as text in the formula is parsed once, as Python parses it, so a
     filter such as IS_AFTER({Due}, '2026-06-01') runs in the database, not row by row."""
-    context = {"now": NOW, "timezone": "UTC"}
-    for record_id, _created, _modified, fields in ROWS:
-        outcome = compare_case(cursor, "mirror", formula, fields, record_id, context, FIELDS)
-        assert outcome is not None, f"{formula} did not compile"
-        assert outcome[2], f"{formula} on {record_id}: python {outcome[0]!r}, sql {outcome[1]!r}"
+    assert_every_row_agrees(cursor, "mirror", ROWS, formula, FIELDS)
 
 
 def test_text_that_is_not_a_date_is_left_to_python():
@@ -225,12 +231,9 @@ OFFSET_ROWS = [
     "IS_BEFORE('2024-02-29T00:00:00Z', {When})",
 ])
 def test_date_bounds_keep_every_instant_an_offset_moves_across_midnight(cursor, formula):
-    fields = {"When": FieldSpec("When", "dateTime")}
     create_table(cursor, "moments", OFFSET_ROWS)
-    context = {"now": NOW, "timezone": "UTC"}
-    for record_id, _created, _modified, record in OFFSET_ROWS:
-        outcome = compare_case(cursor, "moments", formula, record, record_id, context, fields)
-        assert outcome is not None and outcome[2], (formula, record_id, outcome)
+    assert_every_row_agrees(cursor, "moments", OFFSET_ROWS, formula,
+                            {"When": FieldSpec("When", "dateTime")})
 
 
 NAME_ROWS = [
@@ -256,12 +259,9 @@ NAME_ROWS = [
 def test_containment_bounds_agree_with_python(cursor, formula):
     """FIND/SEARCH filters gain a LIKE the trigram index serves; LIKE's wildcards in the
     searched text are matched literally."""
-    fields = {"Name": FieldSpec("Name", "singleLineText")}
     create_table(cursor, "names", NAME_ROWS)
-    context = {"now": NOW, "timezone": "UTC"}
-    for record_id, _created, _modified, record in NAME_ROWS:
-        outcome = compare_case(cursor, "names", formula, record, record_id, context, fields)
-        assert outcome is not None and outcome[2], (formula, record_id, outcome)
+    assert_every_row_agrees(cursor, "names", NAME_ROWS, formula,
+                            {"Name": FieldSpec("Name", "singleLineText")})
 
 
 def test_find_filters_are_served_by_a_trigram_index(cursor):
