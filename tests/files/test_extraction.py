@@ -140,3 +140,17 @@ def test_extraction_runs_once_and_sends_file_processed(team_a, django_capture_on
         again = services.file_extract(file_id=file.pk)
     assert again.status == "processed"
     assert again.processed_at == file.processed_at
+
+
+def test_a_text_file_the_upload_limit_lets_in_fits_the_text_limit(settings):
+    """A byte is at most one character, so CSV and text files up to MAX_UPLOAD_MB always
+    extract; the 20,000,000-character cap only binds below that."""
+    from apps.files.services.extraction import extraction_limits
+
+    settings.FILES_EXTRACT_LIMITS = {}
+    settings.MAX_UPLOAD_MB = 25
+    assert extraction_limits().max_text_chars == 25 * 1024 * 1024
+    settings.MAX_UPLOAD_MB = 5
+    assert extraction_limits().max_text_chars == 20_000_000
+    settings.FILES_EXTRACT_LIMITS = {"max_text_chars": 1000}
+    assert extraction_limits().max_text_chars == 1000

@@ -40,6 +40,9 @@ def extraction_limits() -> Limits:
     return Limits(**{
         "timeout_seconds": settings.FILES_EXTRACT_TIMEOUT_SECONDS,
         "memory_mb": settings.FILES_EXTRACT_MEMORY_MB,
+        # A CSV or text file the upload limit lets in always fits: a byte is at most a
+        # character. Only compressed formats (DOCX, XLSX, PDF) can expand beyond it.
+        "max_text_chars": max(Limits.max_text_chars, settings.MAX_UPLOAD_MB * 1024 * 1024),
         **overrides,
     })
 
