@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 from django_tenants.utils import schema_context, schema_exists
 
 from .clients import background_calls
@@ -43,7 +44,8 @@ def scheduled_sync(*, schema_name: str, base_id: str) -> int | None:
     return job.pk if job is not None else None
 
 
-@shared_task(name="airtable.field_indexes_ensure", acks_late=True)
+@shared_task(name="airtable.field_indexes_ensure", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=10, max_retries=3)
 def field_indexes_ensure(*, schema_name: str, table_pk: int, field_names: list[str]) -> None:
     from apps.formulas import FieldSpec
 

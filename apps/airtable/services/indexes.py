@@ -15,8 +15,9 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from apps.formulas import FormulaError, NotCompilable
 from apps.formulas.sql import index_expression, text_search_expression
@@ -28,6 +29,8 @@ from .mirror import RECORD_TABLE
 
 logger = logging.getLogger(__name__)
 USES_SECONDS = 7 * 24 * 3600
+DDL_LOCK_KEY = "airtable:mirror-ddl-lock"
+DDL_LOCK_SECONDS = 1800
 
 
 def _index_name(table: Table, field_name: str, expression: str) -> str:
@@ -82,9 +85,37 @@ def _execute_ddl(statement: str) -> None:
             # foreign-key checks on it (rows written earlier in the same transaction).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(statement)
-        else:
-            # Outside a transaction, build without locking out writers (a sync may be running).
+            return
+        # Outside a transaction, build without locking out writers (a sync may be running).
+        # Two concurrent builds of expression indexes each wait for the other's
+        # transaction, and PostgreSQL ends one as a deadlock: one build at a time in the
+        # whole database, behind a Redis lock, so that waiting for it holds no snapshot.
+        lock = get_redis_connection("default").lock(
+            DDL_LOCK_KEY, timeout=DDL_LOCK_SECONDS, blocking_timeout=DDL_LOCK_SECONDS)
+        with lock:
             cursor.execute(statement.replace("INDEX ", "INDEX CONCURRENTLY ", 1))
+
+
+def _drop_if_invalid(name: str) -> None:
+    """A concurrent build that failed leaves an invalid index behind, which
+    `CREATE INDEX IF NOT EXISTS` would then take for done."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                       "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace"
+                       " AND NOT i.indisvalid", [name])
+        invalid = cursor.fetchone() is not None
+    if invalid:
+        _execute_ddl(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def _index_create(name: str, statement: str) -> None:
+    _drop_if_invalid(name)
+    try:
+        _execute_ddl(statement)
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            _drop_if_invalid(name)
+        raise
 
 
 def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> FieldIndex | None:
@@ -98,8 +129,8 @@ def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> Fie
         names.append(name)
         if name in entry.index_names:
             continue
-        _execute_ddl(f'CREATE INDEX IF NOT EXISTS "{name}" ON {RECORD_TABLE} '
-                     f"{expression} WHERE table_id = {int(table.pk)}")
+        _index_create(name, f'CREATE INDEX IF NOT EXISTS "{name}" ON {RECORD_TABLE} '
+                            f"{expression} WHERE table_id = {int(table.pk)}")
         if statistics:
             # A partial index gives the planner no statistics of its expression; without
             # them it guesses 0.5 % of rows match and picks slow plans.
