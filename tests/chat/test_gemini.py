@@ -57,6 +57,8 @@ def test_question_tool_call_and_answer(team_a, client_for, gemini_for):
     assert sent_result["functionResponse"]["name"] == "whoami"
     assert sent_result["functionResponse"]["response"]["result"]["tenant"]["slug"] == "alpha"
     assert [c["role"] for c in second["body"]["contents"]] == ["user", "model", "user"]
+    # One client for the team's endpoint and key: both calls on one kept-alive connection.
+    assert first["client_port"] == second["client_port"]
 
 
 def test_sse_streams_through_gemini(team_a, client_for, gemini_for):
