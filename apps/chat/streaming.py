@@ -84,7 +84,9 @@ async def events_in_thread(turn: Turn, *, idle_after: float | None = None
 async def sse_from_turn_async(turn: Turn) -> AsyncIterator[bytes]:
     """For ASGI: Django cancels this iterator when the client disconnects. A comment line
     goes out after CHAT_SSE_KEEPALIVE_SECONDS of silence, so that proxies (nginx's 60 s
-    read timeout) and browsers keep a stream open while the model or a tool works."""
+    read timeout) and browsers keep a stream open while the model or a tool works; 0 turns
+    it off."""
     yield SSE_OPENING
-    async for event in events_in_thread(turn, idle_after=settings.CHAT_SSE_KEEPALIVE_SECONDS):
+    keepalive = settings.CHAT_SSE_KEEPALIVE_SECONDS
+    async for event in events_in_thread(turn, idle_after=keepalive if keepalive > 0 else None):
         yield SSE_KEEPALIVE if event is None else sse_event(event)
