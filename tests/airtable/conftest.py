@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from apps.airtable import services
@@ -155,3 +156,12 @@ def sync(team, base_id: str, *, full: bool = False, capture=None):
         with capture(execute=True):
             job = services.base_sync(base_id=base_id, full=full)
         return sync_job_get(job_id=job.pk)
+
+
+def index_definitions(table) -> list[str]:
+    """The definitions of the mirror's expression indexes for this table (call inside the
+    table's schema)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                       "AND indexname LIKE %s", [f"airtable_rx_{table.pk}_%"])
+        return [row[0] for row in cursor.fetchall()]

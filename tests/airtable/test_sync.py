@@ -11,7 +11,7 @@ from apps.airtable import selectors, services, signals, tasks
 from apps.airtable.models import AirtableConnection, Record, SyncJob, Table
 from apps.airtable.services.sync import SyncRetry, sync_job_run
 
-from .conftest import UNLIMITED, Sandbox, connect, sync
+from .conftest import UNLIMITED, Sandbox, connect, index_definitions, sync
 
 
 def _mirror(team, base_id: str, table: str) -> list[dict]:
@@ -259,10 +259,7 @@ def test_the_primary_field_is_indexed_at_the_first_sync(team_a, server, make_bas
     sync(team_a, sandbox.base_id, capture=django_capture_on_commit_callbacks)
     with schema_context(team_a.tenant.schema_name):
         table = Table.objects.get(base__base_id=sandbox.base_id)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                           "AND indexname LIKE %s", [f"airtable_rx_{table.pk}_%"])
-            definitions = [row[0] for row in cursor.fetchall()]
+        definitions = index_definitions(table)
     assert definitions
     assert all("'Name'" in definition and f"table_id = {table.pk}" in definition
                for definition in definitions)

@@ -87,6 +87,14 @@ def assert_every_row_agrees(cursor, table, rows, formula, fields):
         assert outcome[2], f"{formula} on {record_id}: python {outcome[0]!r}, sql {outcome[1]!r}"
 
 
+def plan_with_indexes_only(cursor, formula, **options) -> str:
+    """PostgreSQL's plan for the formula as a filter of `mirror`, sequential scans off."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    sql, params = compile_filter(parse(formula), FIELDS, **options)
+    cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
+    return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_every_compilable_documented_case_agrees_with_python(cursor):
     create_table(cursor, "cases", [("recABC123", CREATED, MODIFIED, RECORD)])
     compiled, disagreements = 0, []
@@ -190,23 +198,17 @@ def test_sort_keys_order_by_natural_type(cursor):
 def test_expression_index_serves_field_comparisons(cursor):
     cursor.execute(f"CREATE INDEX ON mirror (({index_expression('Qty', FIELDS)}))")
     cursor.execute(f"CREATE INDEX ON mirror (({index_expression('Name', FIELDS)}))")
-    cursor.execute("SET LOCAL enable_seqscan = off")
     for formula in ("{Qty} > 2", "{Name} = 'Apple'"):
-        sql, params = compile_filter(parse(formula), FIELDS)
-        cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = plan_with_indexes_only(cursor, formula)
         assert "Index" in plan, plan
 
 
 def test_date_comparisons_with_a_constant_are_served_by_the_text_order_index(cursor):
     due_text = index_expression("Due", {"Due": FieldSpec("Due", "singleLineText")})
     cursor.execute(f"CREATE INDEX ON mirror (({text_order_key(due_text)}) NULLS FIRST)")
-    cursor.execute("SET LOCAL enable_seqscan = off")
     for formula in ("IS_AFTER({Due}, '2024-03-01')", "IS_BEFORE('2024-03-01', {Due})",
                     "AND(IS_BEFORE({Due}, TODAY()), {Qty} > 0)"):
-        sql, params = compile_filter(parse(formula), FIELDS, now=NOW)
-        cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = plan_with_indexes_only(cursor, formula, now=NOW)
         assert "Index" in plan, plan
 
 
@@ -267,11 +269,8 @@ def test_containment_bounds_agree_with_python(cursor, formula):
 def test_find_filters_are_served_by_a_trigram_index(cursor):
     name = text_search_expression("Name", FIELDS)
     cursor.execute(f"CREATE INDEX ON mirror USING gin (({name}) gin_trgm_ops)")
-    cursor.execute("SET LOCAL enable_seqscan = off")
     for formula in ("FIND('ppl', {Name})", "AND(SEARCH('anan', {Name}) > 0, {Qty} > 0)"):
-        sql, params = compile_filter(parse(formula), FIELDS)
-        cursor.execute(f"EXPLAIN SELECT record_id FROM mirror WHERE {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = plan_with_indexes_only(cursor, formula)
         assert "Bitmap Index Scan" in plan, plan
 
 

@@ -10,7 +10,7 @@ from apps.airtable.models import Table
 from apps.airtable.selectors.schema import base_schema, field_map, table_info
 from apps.formulas import NotCompilable, compile_filter, parse
 
-from ..conftest import Sandbox, connect, sync
+from ..conftest import Sandbox, connect, index_definitions, sync
 
 API = "/api/v1/airtable/bases"
 
@@ -363,10 +363,8 @@ def test_fields_used_often_get_an_expression_index(items, team_a, client_for, se
                              "sort[0][field]": "Price"})
     with schema_context(team_a.tenant.schema_name):
         table = Table.objects.get(base__base_id=items.base_id)
+        definitions = index_definitions(table)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                           "AND indexname LIKE %s", [f"airtable_rx_{table.pk}_%"])
-            definitions = [row[0] for row in cursor.fetchall()]
             cursor.execute("SELECT count(*) FROM pg_statistic_ext WHERE stxname LIKE %s",
                            [f"airtable_sx_{table.pk}_%"])
             statistics = cursor.fetchone()[0]
