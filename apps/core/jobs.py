@@ -1,0 +1,44 @@
+"""One way to queue background work: by task name, after the transaction commits.
+
+Services never import a `tasks.py` (tasks import services, not the other way
+round); they call
+
+    enqueue_on_commit("airtable.sync_job_run", schema_name=..., job_id=...)
+
+Policy when the broker is down: the enqueue is logged and dropped, and the
+caller's transaction stands. Every job kind keeps its own state in a row
+(`queued` / `running` with a lease), and its reaper queues again a job that
+stayed `queued` or whose lease expired, so a job written while Redis was away
+still runs once Redis is back. A request never fails because the broker did.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(name: str, /, *, countdown: float | None = None, **kwargs: Any) -> bool:
+    """Queue the task registered as `name` now; False when the broker refused it."""
+    task = current_app.tasks[name]  # KeyError: no such task, a programming error
+    try:
+        task.apply_async(kwargs=kwargs, countdown=countdown)
+    except Exception:
+        if current_app.conf.task_always_eager and current_app.conf.task_eager_propagates:
+            raise
+        logger.warning("could not queue %s %s; its reaper will queue it again", name, kwargs,
+                       exc_info=True)
+        return False
+    return True
+
+
+def enqueue_on_commit(name: str, /, *, countdown: float | None = None, **kwargs: Any) -> None:
+    """Queue the task `name` once the current transaction commits (at once outside one)."""
+    if name not in current_app.tasks:
+        raise KeyError(f"no task is registered as {name!r}")
+    transaction.on_commit(lambda: enqueue(name, countdown=countdown, **kwargs))
