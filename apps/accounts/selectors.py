@@ -115,3 +115,28 @@ def api_key_get(*, tenant, key_id) -> ApiKey | None:
 
 def user_get_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=(email or "").strip()).first()
+
+
+def caller_for_member(*, tenant, user_id: int | None, channel: str,
+                      api_key_id: int | None = None):
+    """The caller a background job acts as: the member as they are now, not as they were when
+    the job was queued. None when the tenant is inactive, the user is gone or inactive, or no
+    longer a member; a viewer (or a read-only key, when `api_key_id` names one) reads only."""
+    from apps.core.tools import READ, WRITE, ToolContext
+
+    if tenant is None or not tenant.is_active:
+        return None
+    membership = (Membership.objects.select_related("user")
+                  .filter(user_id=user_id, tenant=tenant, user__is_active=True).first())
+    if membership is None:
+        return None
+    can_write = membership.can_write
+    if api_key_id is not None:
+        api_key = ApiKey.objects.filter(pk=api_key_id, tenant=tenant,
+                                        revoked_at__isnull=True).first()
+        if api_key is None:
+            return None
+        can_write = can_write and api_key.can_write
+    return ToolContext(tenant=tenant, user=membership.user,
+                       scopes=frozenset({READ, WRITE} if can_write else {READ}),
+                       channel=channel, api_key_id=api_key_id)
