@@ -9,6 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from apps.core.tools import READ, WRITE, ToolContext
 from apps.tenants.selectors import tenant_get, tenant_get_by_slug
 
 from .models import ApiKey, Membership, User
@@ -122,8 +123,6 @@ def caller_for_member(*, tenant, user_id: int | None, channel: str,
     """The caller a background job acts as: the member as they are now, not as they were when
     the job was queued. None when the tenant is inactive, the user is gone or inactive, or no
     longer a member; a viewer (or a read-only key, when `api_key_id` names one) reads only."""
-    from apps.core.tools import READ, WRITE, ToolContext
-
     if tenant is None or not tenant.is_active:
         return None
     membership = (Membership.objects.select_related("user")
