@@ -42,6 +42,11 @@ TOOL_SECONDS = Histogram("platform_tool_call_seconds", "Tool call duration", ["t
 
 READ = "read"
 WRITE = "write"
+# JSON Schema keywords whose value is a schema (or a list of them), and those that map names
+# to schemas.
+SCHEMA_KEYWORDS = frozenset({"items", "additionalProperties", "anyOf", "oneOf", "allOf", "not",
+                             "prefixItems", "contains", "if", "then", "else"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
 SECRET_ARGUMENT_NAMES = ("token", "password", "secret", "api_key", "apikey", "authorization")
 
 
@@ -82,10 +87,17 @@ class ToolResult:
     def text(self) -> str:
         return json.dumps(self.structured, ensure_ascii=False, default=str)
 
+    @property
+    def structured_content(self) -> dict | None:
+        """What MCP's structuredContent carries: the result, never an error. Clients validate
+        structuredContent against the tool's outputSchema even when isError is true, so an
+        error travels in the text block alone (`{"error": {"code", "message"}}`)."""
+        return None if self.is_error else self.structured
+
     def as_mcp_json(self) -> dict:
         """The shape of MCP's CallToolResult, as the REST mirror answers it."""
         return {"content": [{"type": "text", "text": self.text}],
-                "structuredContent": self.structured, "isError": self.is_error}
+                "structuredContent": self.structured_content, "isError": self.is_error}
 
 
 class ToolArgumentError(ApplicationError):
@@ -115,6 +127,8 @@ class Tool(abc.ABC):
     scope: ClassVar[str] = READ
     destructive: ClassVar[bool] = False
     idempotent: ClassVar[bool] = True
+    # True for a tool that reaches a system outside the platform (Airtable, the web).
+    open_world: ClassVar[bool] = False
 
     @abc.abstractmethod
     def run(self, context: ToolContext, arguments: dict) -> dict:
@@ -124,14 +138,40 @@ class Tool(abc.ABC):
     def annotations(cls) -> dict:
         return {"title": cls.title, "readOnlyHint": cls.scope == READ,
                 "destructiveHint": cls.destructive, "idempotentHint": cls.idempotent,
-                "openWorldHint": False}
+                "openWorldHint": cls.open_world}
 
     @classmethod
     def describe(cls) -> dict:
-        """The MCP tools/list entry."""
+        """The MCP tools/list entry, its schemas written the way every client reads them."""
         return {"name": cls.name, "title": cls.title, "description": cls.description,
-                "inputSchema": cls.input_schema, "outputSchema": cls.output_schema,
+                "inputSchema": portable_schema(cls.input_schema),
+                "outputSchema": portable_schema(cls.output_schema),
                 "annotations": cls.annotations()}
+
+
+def portable_schema(schema: Any) -> Any:
+    """A JSON Schema with every `"type": [X, "null"]` written as `anyOf` of single types,
+    which strict validators and the LLM providers' schema dialects all accept."""
+    if isinstance(schema, list):
+        return [portable_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    portable = {}
+    for key, value in schema.items():
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            portable[key] = {name: portable_schema(sub) for name, sub in value.items()}
+        elif key in SCHEMA_KEYWORDS:
+            portable[key] = portable_schema(value)
+        else:
+            portable[key] = value
+    types = portable.get("type")
+    if isinstance(types, list):
+        del portable["type"]
+        outer = {key: portable.pop(key) for key in ("title", "description", "default")
+                 if key in portable}
+        return {**outer, "anyOf": [{"type": kind, **(portable if kind != "null" else {})}
+                                   for kind in types]}
+    return portable
 
 
 def _error(code: str, message: str) -> dict:
