@@ -59,10 +59,20 @@ class ToolContext:
     scopes: frozenset[str]
     channel: str  # "mcp", "rest", "chat" or "workflow"
     api_key_id: int | None = None
+    # What the connection was granted, when it was limited: these bases and tools only.
+    bases: frozenset[str] | None = None
+    tools: frozenset[str] | None = None
+    grant: str = ""  # which connection calls, as the audit shows it
 
     @property
     def can_write(self) -> bool:
         return WRITE in self.scopes
+
+    def may_use(self, tool: type[Tool]) -> bool:
+        return tool.scope in self.scopes and (self.tools is None or tool.name in self.tools)
+
+    def may_reach(self, base_id: str) -> bool:
+        return self.bases is None or base_id in self.bases
 
     @classmethod
     def from_request(cls, request, channel: str) -> ToolContext:
@@ -116,6 +126,18 @@ class ToolScopeDenied(ApplicationError):
     code = "ERROR_READ_ONLY"
     status = 403
     title = "This credential can only read"
+
+
+class ToolNotGranted(ApplicationError):
+    code = "ERROR_TOOL_NOT_GRANTED"
+    status = 403
+    title = "This connection was not granted the tool"
+
+
+class BaseNotGranted(ApplicationError):
+    code = "ERROR_BASE_NOT_GRANTED"
+    status = 403
+    title = "This connection was not granted the base"
 
 
 class Tool(abc.ABC):
@@ -211,6 +233,10 @@ class ToolRegistry:
         """The tools a credential with these scopes may call."""
         return [tool for tool in self.all() if tool.scope in scopes]
 
+    def visible_to(self, context: ToolContext) -> list[type[Tool]]:
+        """The tools a caller may call: its rights and, when limited, its granted tools."""
+        return [tool for tool in self.all() if context.may_use(tool)]
+
     def get(self, name: str) -> type[Tool]:
         tool = self._tools.get(name)
         if tool is None:
@@ -239,7 +265,12 @@ class ToolRegistry:
             tool = self.get(name)
             if tool.scope not in context.scopes:
                 raise ToolScopeDenied(f"The tool {name!r} writes; this credential can only read.")
+            if not context.may_use(tool):
+                raise ToolNotGranted(f"This connection was not granted the tool {name!r}.")
             arguments = self.validate(name, arguments)
+            base_id = arguments.get("baseId")
+            if isinstance(base_id, str) and not context.may_reach(base_id):
+                raise BaseNotGranted(f"This connection was not granted the base {base_id}.")
             with tenant_context(context.tenant):
                 structured = tool().run(context, arguments)
         except ApplicationError as error:

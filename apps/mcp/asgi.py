@@ -50,6 +50,23 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
     return bool(host) and parsed.netloc == host and parsed.scheme in ("http", "https")
 
 
+def public_origin(scope, headers: Headers) -> str:
+    """scheme://host as the client reached us (behind the proxy that terminates TLS)."""
+    scheme = scope.get("scheme", "http")
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy and headers.get(proxy[0].removeprefix("HTTP_").replace("_", "-")) == proxy[1]:
+        scheme = "https"
+    return f"{scheme}://{headers.get('host', 'localhost')}"
+
+
+def challenge(origin: str, headers: Headers) -> str:
+    """RFC 9728: the 401 names the protected-resource metadata, where OAuth starts."""
+    error = ',error="invalid_token"' if headers.get("authorization") or \
+        headers.get("x-api-key") else ""
+    return (f'Bearer realm="mcp"{error},'
+            f'resource_metadata="{origin}/.well-known/oauth-protected-resource/mcp"')
+
+
 async def mcp_endpoint(scope, receive, send) -> None:
     headers = Headers(scope=scope)
     if not origin_allowed(headers.get("origin"), headers.get("host")):
@@ -60,11 +77,13 @@ async def mcp_endpoint(scope, receive, send) -> None:
                       "This server is stateless: send every message as a POST; it opens no "
                       "stream and keeps no session.", [(b"allow", b"POST")])
         return
+    origin = public_origin(scope, headers)
     try:
-        context = await sync_to_async(mcp_caller_resolve, thread_sensitive=False)(headers)
+        context = await sync_to_async(mcp_caller_resolve, thread_sensitive=False)(
+            headers, f"{origin}/mcp")
     except ApplicationError as error:
-        extra = [(b"www-authenticate",
-                  b'Bearer realm="mcp", error="invalid_token"')] if error.status == 401 else []
+        extra = [(b"www-authenticate", challenge(origin, headers).encode())] \
+            if error.status == 401 else []
         await _refuse(send, error.status, error.code, error.detail, extra)
         return
     body = await _body(receive)

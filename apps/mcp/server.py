@@ -46,7 +46,7 @@ def _describe(tool) -> types.Tool:
 
 
 async def list_tools(ctx, params) -> types.ListToolsResult:
-    tools = tool_registry.visible(_context(ctx).scopes)
+    tools = tool_registry.visible_to(_context(ctx))
     return types.ListToolsResult(tools=[_describe(tool) for tool in tools])
 
 

@@ -94,7 +94,7 @@ class ListBases(Tool):
         return {"bases": [{"id": base.base_id, "name": base.name,
                            "permissionLevel": base.permission_level,
                            "lastSyncedAt": _iso(base.last_synced_at)}
-                          for base in selectors.base_list()]}
+                          for base in selectors.base_list() if context.may_reach(base.base_id)]}
 
 
 @tool_registry.register
