@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from apps.airtable import selectors, services
 from apps.core.tools import WRITE, Tool, tool_registry
+
+from . import selectors, services
 
 # A tool result is read by a model: keep it well inside a client's context.
 MAX_RESULT_CHARS = 60_000
