@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.analytics.metrics import metrics_export
 from apps.core import handlers
 from apps.core.views import ReadinessView, liveness
 
@@ -12,12 +13,13 @@ api_v1 = [
     path("", include("apps.files.api.urls")),
     path("mcp/", include("apps.mcp.api.urls")),
     path("chat/", include("apps.chat.api.urls")),
+    path("analytics/", include("apps.analytics.api.urls")),
 ]
 
 urlpatterns = [
     path("health", liveness, name="health"),
     path("api/health", ReadinessView.as_view(), name="api-health"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics_export, name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),

@@ -19,11 +19,11 @@ from collections import deque
 from django.conf import settings
 from django_redis import get_redis_connection
 
-from .metrics import EVENTS_DROPPED
+from .metrics import EVENTS_DROPPED, EVENTS_KEY
 
 logger = logging.getLogger(__name__)
 
-REDIS_KEY = "analytics:events"
+REDIS_KEY = EVENTS_KEY
 _PUSH_CHUNK = 1_000
 
 

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 EVENTS_DROPPED = Counter("platform_analytics_events_dropped_total",
                          "Analytics events not recorded, by reason", ["reason"])
 
+# The Redis list of buffered events (apps.analytics.buffer) and the shared counters.
+EVENTS_KEY = "analytics:events"
 COUNTERS_KEY = "analytics:metrics:counters"
 LABELS_KEY = "analytics:metrics:labels:"
 LABEL_VALUES_MAX = 50
@@ -108,35 +110,44 @@ def worker_heartbeat_ages() -> dict[str, float]:
 class BusinessCollector:
     """Reads the shared counters and the gauges at scrape time."""
 
-    def collect(self):
-        families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
-                    for name, (help_text, labels) in BUSINESS_COUNTERS.items()}
-        queue = GaugeMetricFamily("platform_celery_queue_length",
-                                  "Tasks waiting in a Celery queue", labels=["queue"])
-        heartbeat = GaugeMetricFamily("platform_worker_heartbeat_age_seconds",
-                                      "Seconds since a Celery worker last reported",
-                                      labels=["worker"])
-        buffered = GaugeMetricFamily("platform_analytics_events_waiting",
-                                     "Analytics events in Redis waiting for the ingest")
-        try:
-            redis = get_redis_connection("default")
-            for key, value in redis.hgetall(COUNTERS_KEY).items():
-                name, labels = json.loads(key)
-                family = families.get(name)
-                if family is not None:
-                    family.add_metric([labels.get(label, "") for label in
-                                       BUSINESS_COUNTERS[name][1]], float(value))
-            for name, length in queue_lengths().items():
-                queue.add_metric([name], length)
-            for worker, age in worker_heartbeat_ages().items():
-                heartbeat.add_metric([worker[:100]], age)
-            from .buffer import REDIS_KEY
+    def describe(self):
+        """The series names, without reading Redis (registering calls this)."""
+        return list(self._families().values())
 
-            buffered.add_metric([], redis.llen(REDIS_KEY))
+    def collect(self):
+        families = self._families()
+        try:
+            self._fill(families)
         except Exception:  # Redis away: the scrape still answers the process metrics
             logger.warning("business metrics not read from Redis", exc_info=True)
-        yield from families.values()
-        yield from (queue, heartbeat, buffered)
+        return list(families.values())
+
+    @staticmethod
+    def _families() -> dict:
+        families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
+                    for name, (help_text, labels) in BUSINESS_COUNTERS.items()}
+        families["queue"] = GaugeMetricFamily("platform_celery_queue_length",
+                                              "Tasks waiting in a Celery queue", labels=["queue"])
+        families["heartbeat"] = GaugeMetricFamily(
+            "platform_worker_heartbeat_age_seconds", "Seconds since a Celery worker last reported",
+            labels=["worker"])
+        families["waiting"] = GaugeMetricFamily(
+            "platform_analytics_events_waiting", "Analytics events in Redis waiting for the ingest")
+        return families
+
+    @staticmethod
+    def _fill(families: dict) -> None:
+        redis = get_redis_connection("default")
+        for key, value in redis.hgetall(COUNTERS_KEY).items():
+            name, labels = json.loads(key)
+            if name in BUSINESS_COUNTERS:
+                families[name].add_metric(
+                    [labels.get(label, "") for label in BUSINESS_COUNTERS[name][1]], float(value))
+        for name, length in queue_lengths().items():
+            families["queue"].add_metric([name], length)
+        for worker, age in worker_heartbeat_ages().items():
+            families["heartbeat"].add_metric([worker[:100]], age)
+        families["waiting"].add_metric([], redis.llen(EVENTS_KEY))
 
 
 _collector = BusinessCollector()

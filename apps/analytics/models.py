@@ -25,6 +25,9 @@ class AnalyticsEvent(models.Model):
         db_table = "analytics_event"
         ordering = ["-timestamp", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.type} at {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
 
 class Rollup(models.Model):
     """Counts and sums of one event type and dimension in one hour or one day."""
@@ -50,6 +53,9 @@ class Rollup(models.Model):
         constraints = [models.UniqueConstraint(fields=["grain", "type", "bucket", "dim"],
                                                name="analytics_rollup_key")]
 
+    def __str__(self) -> str:
+        return f"{self.type} {self.dim} {self.bucket:%Y-%m-%d %H:00} ({self.grain})"
+
 
 class ActiveUserDay(models.Model):
     """A user did something on a day (the source of active users, new and returning)."""
@@ -63,3 +69,6 @@ class ActiveUserDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "user_id"],
                                                name="analytics_active_user_day_key")]
         indexes = [models.Index(fields=["user_id", "day"], name="analytics_user_first_day")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.day}"

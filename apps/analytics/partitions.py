@@ -97,7 +97,8 @@ def partitions_drop_before(schema_name: str, *, cutoff: dt.date, cursor=None) ->
         dropped = []
         for month in partitions_of(schema_name, cursor=cursor):
             if month_add(month, 1) <= cutoff:
-                cursor.execute(f"DROP TABLE IF EXISTS {_schema(schema_name)}.{partition_name(month)}")
+                cursor.execute(
+                    f"DROP TABLE IF EXISTS {_schema(schema_name)}.{partition_name(month)}")
                 dropped.append(month)
         return dropped
     finally:
