@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 
 import prometheus_client
 from django.http import HttpResponse
@@ -27,7 +26,7 @@ from django_redis import get_redis_connection
 from prometheus_client import Counter, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from apps.core.selectors import HEARTBEAT_KEY
+from apps.core.selectors import queue_lengths, worker_heartbeat_ages
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,6 @@ EVENTS_KEY = "analytics:events"
 COUNTERS_KEY = "analytics:metrics:counters"
 LABELS_KEY = "analytics:metrics:labels:"
 LABEL_VALUES_MAX = 50
-CELERY_QUEUES = ("celery",)
 
 # name -> (help, label names)
 BUSINESS_COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -94,17 +92,6 @@ def counters_add(increments: list[tuple[str, dict[str, str], float]]) -> None:
     for key, value in totals.items():
         pipe.hincrbyfloat(COUNTERS_KEY, key, value)
     pipe.execute()
-
-
-def queue_lengths() -> dict[str, int]:
-    redis = get_redis_connection("default")
-    return {queue: int(redis.llen(queue)) for queue in CELERY_QUEUES}
-
-
-def worker_heartbeat_ages() -> dict[str, float]:
-    now = time.time()
-    raw = get_redis_connection("default").hgetall(HEARTBEAT_KEY)
-    return {name.decode(): round(now - float(ts), 1) for name, ts in raw.items()}
 
 
 class BusinessCollector:

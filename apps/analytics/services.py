@@ -96,7 +96,7 @@ def _rollups(events: list[dict]) -> dict[tuple, _Row]:
     return rows
 
 
-def _increments(events: list[dict]) -> list[tuple[str, dict[str, str], float]]:
+def metric_increments(events: list[dict]) -> list[tuple[str, dict[str, str], float]]:
     """What these events add to the operators' counters (no tenant among the labels)."""
     out = []
     for event in events:
@@ -234,7 +234,7 @@ def events_ingest(*, batch: int | None = None, max_seconds: float = 30.0) -> int
                 continue
             written += len(events)
             try:
-                counters_add(_increments(events))
+                counters_add(metric_increments(events))
             except Exception:
                 logger.warning("business metrics not updated", exc_info=True)
         connection.set_schema_to_public()

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,7 +42,8 @@ def _summary(request):
 
 class SummaryView(_AnalyticsView):
     @extend_schema(parameters=[s.SummaryQuery], tags=TAGS,
-                   responses={200: OpenApiResponse(description="The summary of the period")})
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT,
+                                                   description="The summary of the period")})
     def get(self, request):
         summary, _data = _summary(request)
         return Response(summary)
@@ -50,7 +51,8 @@ class SummaryView(_AnalyticsView):
 
 class SummaryCsvView(_AnalyticsView):
     @extend_schema(parameters=[s.SummaryQuery], tags=TAGS,
-                   responses={(200, "text/csv"): OpenApiResponse(description="One table")})
+                   responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR,
+                                                                description="One table")})
     def get(self, request):
         summary, data = _summary(request)
         section = data["section"]
@@ -76,7 +78,7 @@ class EventListView(GenericAPIView):
 
 class EventCsvView(_AnalyticsView):
     @extend_schema(parameters=[s.EventQuery], tags=TAGS,
-                   responses={(200, "text/csv"): serializers.CharField()})
+                   responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
         query = s.EventQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
