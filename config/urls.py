@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.analytics import admin as analytics_admin
 from apps.analytics.metrics import metrics_export
 from apps.core import handlers
 from apps.core.views import ReadinessView, liveness
@@ -23,12 +24,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
+    path("admin/analytics/", include(analytics_admin.urlpatterns)),
     path("admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
     path("airtable/", include("apps.airtable.urls")),
     path("files/", include("apps.files.urls")),
     path("ai-clients/", include("apps.mcp.urls")),
     path("chat/", include("apps.chat.urls")),
+    path("analytics/", include("apps.analytics.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -248,3 +248,31 @@ def event_list(*, type: str | None = None, start: dt.datetime | None = None,
     if end:
         events = events.filter(timestamp__lt=end)
     return events.order_by("-timestamp", "-id")
+
+
+_DERIVED_TYPES = ("table.query", "workflow.by_workflow")
+
+
+def tenant_usage(*, days: int = 30) -> dict:
+    """The current tenant's use over the last `days` days, for operators."""
+    since = timezone.now() - dt.timedelta(days=days)
+    ((events, tokens, cost),) = _query(
+        "SELECT coalesce(sum(count) FILTER (WHERE type <> ALL(%s)), 0), "
+        "coalesce(sum(value1 + value2) FILTER (WHERE type = 'llm.usage'), 0), "
+        "coalesce(sum(amount) FILTER (WHERE type = 'llm.usage'), 0) "
+        "FROM analytics_rollup WHERE grain = 'd' AND bucket >= %s",
+        [list(_DERIVED_TYPES), since])
+    ((users,),) = _query("SELECT count(DISTINCT user_id) FROM analytics_active_user_day "
+                         "WHERE day >= %s", [since.date()])
+    return {"events": int(events), "tokens": int(tokens), "cost": float(cost),
+            "active_users": users, "storage": file_storage_used()}
+
+
+def heaviest_users(*, days: int = 30, limit: int = 20) -> list[dict]:
+    """The current tenant's users by the events they caused in the last `days` days."""
+    since = (timezone.now() - dt.timedelta(days=days)).date()
+    rows = _query("SELECT user_id, sum(events), count(*) FROM analytics_active_user_day "
+                  "WHERE day >= %s GROUP BY user_id ORDER BY sum(events) DESC, user_id "
+                  "LIMIT %s", [since, limit])
+    return [{"user_id": user_id, "events": int(events), "active_days": active_days}
+            for user_id, events, active_days in rows]

@@ -11,9 +11,9 @@ from django.http import StreamingHttpResponse
 EVENTS_CSV_MAX = 100_000
 
 
-def summary_rows(summary: dict, section: str) -> list[dict]:
+def summary_rows(summary: dict, section: str, *, type: str | None = None) -> list[dict]:
     if section == "series":
-        return summary["series"]
+        return [row for row in summary["series"] if type is None or row["type"] == type]
     if section == "routes":
         return summary["api"]["routes"]
     if section == "tools":

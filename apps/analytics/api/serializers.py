@@ -35,6 +35,8 @@ class PeriodQuery(serializers.Serializer):
 class SummaryQuery(PeriodQuery):
     interval = serializers.ChoiceField(choices=["day", "hour"], default="day")
     section = serializers.ChoiceField(choices=SECTIONS, default="series")
+    # CSV of the series: only this event type's rows (one chart's data).
+    type = serializers.CharField(required=False, max_length=40)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

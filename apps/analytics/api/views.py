@@ -56,7 +56,7 @@ class SummaryCsvView(_AnalyticsView):
     def get(self, request):
         summary, data = _summary(request)
         section = data["section"]
-        return csv_response(summary_rows(summary, section),
+        return csv_response(summary_rows(summary, section, type=data.get("type")),
                             f"analytics-{section}-{timezone.now():%Y%m%d}.csv")
 
 
