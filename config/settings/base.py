@@ -60,6 +60,7 @@ SHARED_APPS = [
     "corsheaders",
     "channels",
     "apps.sandbox",
+    "oauth2_provider",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -402,3 +403,5 @@ except ValueError as error:
 
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+
+from .oauth import *  # noqa: E402, F403

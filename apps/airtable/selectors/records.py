@@ -231,11 +231,11 @@ def _refresh_allowed(base_id: str) -> bool:
     return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
 
 
-def _planned(base_id: str, table, query: _Query) -> _Plan:
+def _planned(base_id: str, table, query: _Query, *, ask_airtable: bool = True) -> _Plan:
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
-        if not _refresh_allowed(base_id):
+        if not ask_airtable or not _refresh_allowed(base_id):
             raise miss.error from None
     from ..services.sync import base_schema_refresh
 
@@ -403,13 +403,15 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
 
 def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
                 page_size=100, offset=None, max_records=None, consistency="mirror",
-                max_age=None, view=None) -> dict:
+                max_age=None, view=None, ask_airtable_on_miss=True) -> dict:
     """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
-    `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
+    `sort` is a list of {"field", "direction"}; fields may be named or given by id.
+    With ask_airtable_on_miss=False a table or field the mirror does not know is answered
+    as unknown at once, without asking Airtable for a newer schema."""
     query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
                    page_size=page_size, offset=offset, max_records=max_records,
                    consistency=consistency, max_age=max_age, view=view)
-    plan = _planned(base_id, table, query)
+    plan = _planned(base_id, table, query, ask_airtable=ask_airtable_on_miss)
     base_id = plan.schema["base"]["id"]
     synced_at = plan.table["last_synced_at"]
     live = query.consistency == "live" or query.view is not None or plan.live_reason
@@ -437,16 +439,21 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
     return _mirror(plan, query, order_sql, order_params)
 
 
-def record_get(*, base_id, table, record_id) -> dict:
+def record_get(*, base_id, table, record_id, ask_airtable_on_miss=True) -> dict:
+    """A record from the mirror; one it does not have is asked of Airtable (it may be newer
+    than the last sync) unless ask_airtable_on_miss=False and the table has been synced."""
     if not isinstance(record_id, str) or not RECORD_ID.match(record_id):
         raise RecordNotFound("There is no such record.")
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=None, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None))
+        max_records=None, consistency="mirror", max_age=None, view=None),
+        ask_airtable=ask_airtable_on_miss)
     row = (Record.objects.filter(table_id=plan.table["pk"], record_id=record_id)
            .values_list("record_id", "created_time", "fields").first())
     if row is not None:
         return record_json(*row)
+    if not ask_airtable_on_miss and plan.table["last_synced_at"] is not None:
+        raise RecordNotFound(f"Table {plan.table['name'][:200]!r} has no record {record_id}.")
     return _client(plan.schema).record_get(plan.schema["base"]["id"], plan.table["id"], record_id)
 
 
@@ -454,7 +461,8 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def record_search(*, base_id, table, query, fields=None, max_records=100) -> dict:
+def record_search(*, base_id, table, query, fields=None, max_records=100,
+                  ask_airtable_on_miss=True) -> dict:
     """Records of the mirror whose values (in `fields`, or any field) contain
     `query`, case-insensitively, in the table's default order."""
     if not isinstance(query, str) or not query.strip() or len(query) > 1000:
@@ -463,7 +471,8 @@ def record_search(*, base_id, table, query, fields=None, max_records=100) -> dic
     limit = _int(max_records, "max_records", low=1, high=1000)
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=fields, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None))
+        max_records=None, consistency="mirror", max_age=None, view=None),
+        ask_airtable=ask_airtable_on_miss)
     names = plan.fields if plan.fields is not None else list(plan.field_map)
     with connection.cursor() as cursor:
         cursor.execute(
