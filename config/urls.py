@@ -30,6 +30,7 @@ urlpatterns = [
     path("airtable/", include("apps.airtable.urls")),
     path("files/", include("apps.files.urls")),
     path("ai-clients/", include("apps.mcp.urls")),
+    path("", include("apps.mcp.oauth_urls")),
     path("chat/", include("apps.chat.urls")),
     path("analytics/", include("apps.analytics.urls")),
 ]

@@ -186,6 +186,9 @@ def table_records(request, base_id: str, table: str):
         error = failure.detail
     context = {
         "base": base, "table": info, "fields": names, "records": page["records"],
+        "columns": {field["name"]: field for field in info["fields"]},
+        "link_names": selectors.record_link_names(base_id=base.base_id, table=info["id"],
+                                                  records=page["records"]),
         "next_offset": page["offset"], "formula": formula, "sort": sort_field,
         "dir": direction, "error": error, "paged": bool(offset),
         "grid_url": reverse("airtable-table", kwargs={"base_id": base.base_id,

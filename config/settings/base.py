@@ -60,6 +60,7 @@ SHARED_APPS = [
     "corsheaders",
     "channels",
     "apps.sandbox",
+    "oauth2_provider",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -406,3 +407,4 @@ except ValueError as error:
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 
 from .analytics import *  # noqa: E402, F403
+from .oauth import *  # noqa: E402, F403

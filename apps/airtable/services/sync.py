@@ -55,6 +55,7 @@ from .mirror import (
     mirror_delete_except,
     mirror_field_drop,
     mirror_field_rename,
+    mirror_observe_results,
     mirror_upsert,
 )
 from .scheduling import base_schedule_remove
@@ -328,6 +329,7 @@ def _table_finish(plan: _TablePlan, job: SyncJob, notify: bool) -> None:
         table.last_full_synced_at = plan.started_at
     table.record_count = mirror_count(table=table)
     table.save(update_fields=["last_synced_at", "last_full_synced_at", "record_count"])
+    mirror_observe_results(table=table)
     if not notify:
         return
     schema_name = connection.schema_name
