@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.files.api.urls")),
     path("mcp/", include("apps.mcp.api.urls")),
     path("chat/", include("apps.chat.api.urls")),
+    path("", include("apps.workflows.api.urls")),
 ]
 
 urlpatterns = [
