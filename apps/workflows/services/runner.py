@@ -230,8 +230,11 @@ def _walk_step(walk: _Walk, step: dict, scope: dict, iteration: str) -> Outcome 
                             "from the failed step or from the start."}
         _save(result, status=StepStatus.FAILED, error=error, finished_at=now)
         return Outcome("failed", error)
+    raw = step.get("params") or {}
+    if step_type == "for_each":  # the inner steps render per item, when each runs
+        raw = {"items": raw.get("items")}
     try:
-        params = render(step.get("params") or {}, scope)
+        params = render(raw, scope)
     except StepFailed as failure:
         _save(result, status=StepStatus.FAILED, error=failure.as_json(), finished_at=now,
               attempts=result.attempts + 1)
