@@ -15,6 +15,7 @@ api_v1 = [
     path("mcp/", include("apps.mcp.api.urls")),
     path("chat/", include("apps.chat.api.urls")),
     path("analytics/", include("apps.analytics.api.urls")),
+    path("", include("apps.workflows.api.urls")),
 ]
 
 urlpatterns = [

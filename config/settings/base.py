@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import env as cfg
+from config.settings.workflows import *  # noqa: F403
+from config.settings.workflows import WORKFLOWS_BEAT_SCHEDULE
 
 env = cfg.env
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -61,6 +63,7 @@ SHARED_APPS = [
     "channels",
     "apps.sandbox",
     "oauth2_provider",
+    "apps.schedules",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -69,6 +72,7 @@ TENANT_APPS = [
     "apps.mcp",
     "apps.chat",
     "apps.analytics",
+    "apps.workflows",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -170,6 +174,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 15
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}
 
 # --- Auth -------------------------------------------------------------------
 
