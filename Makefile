@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements/dev.txt)
 MANAGE := $(PY) manage.py
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export PYTHONDONTWRITEBYTECODE := 1
@@ -18,8 +20,9 @@ help:
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	test -x $(UV) || $(PY) -m pip install --disable-pip-version-check uv==$(UV_VERSION)
+	UV_FIND_LINKS="$${UV_FIND_LINKS:-$$PIP_FIND_LINKS}" $(UV) pip install --python $(PY) \
+	  -r requirements/dev.txt -r requirements/prod.txt
 	touch $@
 
 # Debian packages the platform runs with: Redis (unless REDIS_URL is given),
@@ -55,14 +58,16 @@ browser-deps:
 
 migrate: $(VENV)/.installed system-deps static-deps
 	$(PY) -m config.devservices start
-	$(MANAGE) migrate_platform
+	$(MANAGE) migrate_platform --verbosity 0
 
 seed: migrate
 	$(MANAGE) seed_demo
 	$(MANAGE) airtable_demo_connect
 
 # honcho gives each process a PORT of its own; the web port travels as WEB_PORT.
+# config.devready prints the address and logins once the web process answers.
 dev: seed
+	$(PY) -m config.devready --port $${PORT:-8000} & \
 	DJANGO_SETTINGS_MODULE=config.settings.dev WEB_PORT=$${PORT:-8000} $(VENV)/bin/honcho start -f Procfile
 
 stop:

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.analytics import admin as analytics_admin
@@ -20,6 +22,7 @@ api_v1 = [
 
 urlpatterns = [
     path("health", liveness, name="health"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("api/health", ReadinessView.as_view(), name="api-health"),
     path("metrics", metrics_export, name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -413,3 +413,4 @@ MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 
 from .analytics import *  # noqa: E402, F403
 from .oauth import *  # noqa: E402, F403
+from .mail import *  # noqa: E402, F403

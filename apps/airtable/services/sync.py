@@ -33,6 +33,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.jobs import enqueue_on_commit
+from apps.sandbox.services import sandbox_seed_demo
+
 from .. import schema_cache, signals, tasks
 from ..clients import AirtableClient
 from ..exceptions import (
@@ -42,12 +45,13 @@ from ..exceptions import (
     BaseNotFound,
     InvalidQuery,
 )
-from ..models import Base, Field, FieldIndex, SyncJob, Table
+from ..models import AirtableConnection, Base, Field, FieldIndex, SyncJob, Table
 from .connections import (
     _bases_store,
     _connection,
     connection_bases_refresh,
     connection_client,
+    connection_create,
 )
 from .indexes import field_index_drop
 from .mirror import (
@@ -493,3 +497,25 @@ def connection_sync(*, connection_id) -> list[SyncJob]:
     connection.save(update_fields=["last_test_ok", "last_error", "last_tested_at"])
     return [base_sync(base_id=base.base_id, full=base.last_synced_at is None, trigger="connect")
             for base in bases]
+
+
+DEMO_CONNECTION_NAME = "Demo base (sandbox)"
+
+
+def connection_demo_create(*, endpoint_url: str, created_by_id: int | None = None,
+                           records: int = 300) -> tuple[AirtableConnection, list[SyncJob]]:
+    """One click for a first run: a demo base of this platform's sandbox, made for this team
+    alone, connected, and its first full sync queued at once. When the sandbox cannot be
+    reached yet, the worker discovers and syncs the base as soon as it can."""
+    if not settings.SANDBOX_ENABLED:
+        raise InvalidQuery("The sandbox is turned off on this platform (SANDBOX_ENABLED).")
+    _base_id, token = sandbox_seed_demo(records=records)
+    demo = connection_create(name=DEMO_CONNECTION_NAME, token=token,
+                             endpoint_url=endpoint_url, created_by_id=created_by_id)
+    bases = list(demo.bases.all())
+    if not bases:
+        enqueue_on_commit("airtable.connection_sync", schema_name=connection.schema_name,
+                          connection_id=demo.pk)
+        return demo, []
+    return demo, [base_sync(base_id=base.base_id, full=True, trigger="connect")
+                        for base in bases]
