@@ -402,3 +402,5 @@ except ValueError as error:
 
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+
+from .security import *  # noqa: E402,F403
