@@ -18,11 +18,13 @@ import contextlib
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
@@ -32,6 +34,7 @@ from ..exceptions import (
     AirtableError,
     FormulaInvalid,
     InvalidQuery,
+    QueryTimeout,
     RecordNotFound,
     TableNotFound,
 )
@@ -325,13 +328,15 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             evaluate_in_python = True
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
-    if evaluate_in_python:
-        rows = _python_filtered(plan, select, params + order_params, start, limit + 1)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{select} LIMIT %s OFFSET %s",
-                           params + order_params + [limit + 1, start])
-            rows = cursor.fetchall()
+    with bounded_query() as deadline:
+        if evaluate_in_python:
+            rows = _python_filtered(plan, select, params + order_params, start, limit + 1,
+                                    deadline)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{select} LIMIT %s OFFSET %s",
+                               params + order_params + [limit + 1, start])
+                rows = cursor.fetchall()
     records = [record_json(row[0], row[1], row[2], plan.fields) for row in rows[:limit]]
     more = len(rows) > limit and (query.max_records is None or start + limit < query.max_records)
     return {"records": records, "offset": f"m{start + limit}.{digest}" if more else None}
@@ -372,7 +377,30 @@ def _with_link_names(plan: _Plan, links: dict[str, dict], rows: list) -> list[di
     return values
 
 
-def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int) -> list:
+@contextlib.contextmanager
+def bounded_query():
+    """A transaction whose statements PostgreSQL cancels after MIRROR_QUERY_TIMEOUT_MS; yields
+    the monotonic deadline for work done in Python. Either overrun is QueryTimeout."""
+    timeout_ms = settings.MIRROR_QUERY_TIMEOUT_MS
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                               [f"{timeout_ms}ms"])
+            yield time.monotonic() + timeout_ms / 1000
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        raise _too_slow(timeout_ms) from None
+
+
+def _too_slow(timeout_ms: int) -> QueryTimeout:
+    return QueryTimeout(f"The query ran past the {timeout_ms / 1000:g} s limit of the mirror; "
+                        "narrow the filter or sort on fewer fields.")
+
+
+def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int,
+                     deadline: float) -> list:
     formula = plan.parsed
     links = linked_tables(plan.schema, plan.field_map, formula.field_names)
     found: list = []
@@ -386,6 +414,8 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
             if not rows:
                 break
             for row, values in zip(rows, _with_link_names(plan, links, rows), strict=True):
+                if time.monotonic() > deadline:
+                    raise _too_slow(settings.MIRROR_QUERY_TIMEOUT_MS)
                 try:
                     keep = is_truthy(evaluate(formula, values, record_id=row[0],
                                               created_time=row[1], last_modified_time=row[3]))
