@@ -412,6 +412,6 @@ except ValueError as error:
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 
 from .analytics import *  # noqa: E402, F403
-from .oauth import *  # noqa: E402, F403
 from .mail import *  # noqa: E402, F403
+from .oauth import *  # noqa: E402, F403
 from .security import *  # noqa: E402,F403
