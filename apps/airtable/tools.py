@@ -123,7 +123,7 @@ class ListTables(Tool):
     def run(self, context, arguments):
         level = arguments.get("detailLevel", "full")
         tables = []
-        for table in selectors.table_list(base_id=arguments["baseId"]):
+        for table in services.table_list(base_id=arguments["baseId"]):
             item = {"id": table["id"], "name": table["name"]}
             if level != "tableIdentifiersOnly":
                 item["primaryFieldId"] = table["primary_field_id"]
@@ -155,7 +155,7 @@ class DescribeTable(Tool):
     }
 
     def run(self, context, arguments):
-        table = selectors.table_get(base_id=arguments["baseId"], table=arguments["table"])
+        table = services.table_get(base_id=arguments["baseId"], table=arguments["table"])
         synced = table["last_synced_at"]
         return {"id": table["id"], "name": table["name"], "description": table["description"],
                 "primaryFieldId": table["primary_field_id"], "recordCount": table["record_count"],
@@ -203,7 +203,7 @@ class ListRecords(Tool):
 
     def run(self, context, arguments):
         def fetch(page_size):
-            return selectors.record_list(
+            return services.record_list(
                 base_id=arguments["baseId"], table=arguments["table"],
                 filter_by_formula=arguments.get("filterByFormula"), sort=arguments.get("sort"),
                 fields=arguments.get("fields"), page_size=page_size,
@@ -232,7 +232,7 @@ class SearchRecords(Tool):
 
     def run(self, context, arguments):
         def fetch(page_size):
-            return selectors.record_search(
+            return services.record_search(
                 base_id=arguments["baseId"], table=arguments["table"],
                 query=arguments["query"], fields=arguments.get("fields"),
                 max_records=page_size)
@@ -252,7 +252,7 @@ class GetRecord(Tool):
     output_schema = RECORD
 
     def run(self, context, arguments):
-        record = selectors.record_get(base_id=arguments["baseId"], table=arguments["table"],
+        record = services.record_get(base_id=arguments["baseId"], table=arguments["table"],
                                       record_id=arguments["recordId"])
         return _clip_values(record)[0]
 
@@ -392,7 +392,7 @@ def _table_out(table: dict) -> dict:
 
 def _field_out(base_id: str, table: str, field_id: str) -> dict:
     """A field as the refreshed schema has it (the write's own answer may be partial)."""
-    fields = selectors.table_get(base_id=base_id, table=table)["fields"]
+    fields = services.table_get(base_id=base_id, table=table)["fields"]
     field = next(item for item in fields if item["id"] == field_id)
     return {"id": field["id"], "name": field["name"], "type": field["type"],
             "options": field.get("options"), "description": field.get("description")}

@@ -120,7 +120,7 @@ class BaseDetailView(ManagerWrites, APIView):
 class TableListView(APIView):
     @extend_schema(responses={200: s.TableSerializer(many=True)}, tags=["airtable"])
     def get(self, request, base_id: str):
-        tables = selectors.table_list(base_id=base_id)
+        tables = services.table_list(base_id=base_id)
         return Response({"results": s.TableSerializer(tables, many=True).data, "next": None})
 
     @extend_schema(request=s.TableCreateInput, responses={201: OpenApiTypes.OBJECT},
@@ -135,7 +135,7 @@ class TableListView(APIView):
 class TableDetailView(APIView):
     @extend_schema(responses={200: s.TableSerializer}, tags=["airtable"])
     def get(self, request, base_id: str, table: str):
-        return Response(s.TableSerializer(selectors.table_get(base_id=base_id, table=table)).data)
+        return Response(s.TableSerializer(services.table_get(base_id=base_id, table=table)).data)
 
     @extend_schema(request=s.RenameInput, responses={200: OpenApiTypes.OBJECT},
                    tags=["airtable"])
@@ -245,7 +245,7 @@ class RecordListView(APIView):
     @extend_schema(parameters=LIST_PARAMETERS, responses={200: OpenApiTypes.OBJECT},
                    tags=["airtable-records"])
     def get(self, request, base_id: str, table: str):
-        data = selectors.record_list(base_id=base_id, table=table,
+        data = services.record_list(base_id=base_id, table=table,
                                      **_list_arguments(request.query_params))
         return Response(_listing(data))
 
@@ -312,7 +312,7 @@ class ListRecordsView(APIView):
         serializer = s.ListRecordsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        answer = selectors.record_list(
+        answer = services.record_list(
             base_id=base_id, table=table, filter_by_formula=data.get("filterByFormula"),
             sort=data.get("sort"), fields=data.get("fields"),
             page_size=data.get("pageSize", 100), offset=data.get("offset"),
@@ -334,5 +334,5 @@ class _ReadAsPost(IsTenantMember):
 class RecordDetailView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["airtable-records"])
     def get(self, request, base_id: str, table: str, record_id: str):
-        record = selectors.record_get(base_id=base_id, table=table, record_id=record_id)
+        record = services.record_get(base_id=base_id, table=table, record_id=record_id)
         return Response(s.record_out(record))

@@ -4,7 +4,12 @@ A read is answered from the mirror unless it asks for `consistency="live"`,
 the table's last sync is older than its `max_age`, the table was never
 synced, or the query depends on something the mirror cannot know exactly
 (LAST_MODIFIED_TIME(), a view, values of linked records): those are passed to
-Airtable as they are, and a stale table gets a sync queued.
+Airtable as they are.
+
+Selectors only read. What a read calls for (a sync of a stale table, counting
+the fields a query filters or sorts on, refreshing a schema that does not know
+a table or field) is said in the `RecordPage` and done by the read services
+(apps.airtable.services.reads), which views and tools call.
 
 On the mirror, filterByFormula becomes a WHERE condition; a formula without
 an exact SQL translation (NotCompilable) is evaluated in Python over the rows
@@ -13,27 +18,25 @@ in order, which gives the same answer more slowly.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
 
+from ..clients import connection_client
 from ..exceptions import (
-    AirtableError,
     FormulaInvalid,
     InvalidQuery,
     RecordNotFound,
     TableNotFound,
 )
-from ..models import AirtableConnection, Base, Record
+from ..models import AirtableConnection, Record
 from .schema import base_schema, field_map, field_name, table_info
 from .sorting import Unsortable, sort_keys
 
@@ -48,7 +51,6 @@ MAX_PAGE_SIZE = 100
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
 # Fields whose values in formulas are the linked records' names, which the mirror's ids are not.
 LINKED_TYPES = frozenset({"multipleRecordLinks"})
-SCHEMA_REFRESH_SECONDS = 30
 FETCH_CHUNK = 2000
 
 
@@ -229,38 +231,18 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     return plan
 
 
-def _refresh_allowed(base_id: str) -> bool:
-    return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
-
-
 def _planned(base_id: str, table, query: _Query) -> _Plan:
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
-        if not _refresh_allowed(base_id):
-            raise miss.error from None
-    from ..services.sync import base_schema_refresh
-
-    with contextlib.suppress(AirtableError):
-        # When Airtable cannot say whether the table or field is new, what we know answers.
-        base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
-    try:
-        return _plan(base_schema(base_id), table, query)
-    except _SchemaMiss as miss:
+        # A table or field the mirror's schema does not know: the read services
+        # refresh the schema once and ask again.
+        miss.error.schema_miss = True
         raise miss.error from None
 
 
 def _client(schema: dict):
-    # Services import these selectors, so they are imported when called.
-    from ..services.connections import connection_client
-
     return connection_client(AirtableConnection.objects.get(pk=schema["base"]["connection_id"]))
-
-
-def _sync_soon(base_id: str) -> None:
-    from ..services.sync import base_sync
-
-    base_sync(base_id=base_id, trigger="stale-read")
 
 
 # --- listing ----------------------------------------------------------------------------------
@@ -281,14 +263,10 @@ def _live(plan: _Plan, query: _Query) -> dict:
     return {"records": page["records"], "offset": page["offset"]}
 
 
-def _uses_record(plan: _Plan) -> None:
-    from ..services.indexes import field_uses_record
-
+def _used_fields(plan: _Plan) -> frozenset[str]:
     names = set(plan.parsed.field_names) if plan.parsed is not None else set()
     names.update(name for name, _desc in plan.sort)
-    if names:
-        field_uses_record(schema_name=connection.schema_name, table_pk=plan.table["pk"],
-                          base_id=plan.schema["base"]["id"], field_names=names)
+    return frozenset(names)
 
 
 def _order_by(plan: _Plan) -> tuple[str, list]:
@@ -370,10 +348,23 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
     return found
 
 
-def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of records and what the read calls for: a sync of the base when the
+    mirror was too old or never synced, and the fields the mirror filtered or sorted
+    on (counted towards their indexes)."""
+
+    page: dict
+    base_id: str
+    table_pk: int
+    sync_due: bool = False
+    used_fields: frozenset[str] = frozenset()
+
+
+def record_page(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
                 page_size=100, offset=None, max_records=None, consistency="mirror",
-                max_age=None, view=None) -> dict:
-    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
+                max_age=None, view=None) -> RecordPage:
+    """One page of records in Airtable's shape, with what the read calls for.
     `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
     query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
                    page_size=page_size, offset=offset, max_records=max_records,
@@ -381,6 +372,7 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
     plan = _planned(base_id, table, query)
     base_id = plan.schema["base"]["id"]
     synced_at = plan.table["last_synced_at"]
+    sync_due = False
     live = query.consistency == "live" or query.view is not None or plan.live_reason
     if not live and query.offset and not MIRROR_OFFSET.match(query.offset):
         live = True  # the next page of a listing that Airtable answered
@@ -391,19 +383,24 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
         except Unsortable:
             live = True
         if synced_at is None:
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
         elif query.max_age is not None and \
                 timezone.now() - synced_at > timedelta(seconds=query.max_age):
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
     if live:
         if query.offset and MIRROR_OFFSET.match(query.offset):
             raise InvalidQuery("This offset came from the mirror; ask with the same "
                                "consistency.", errors={"offset": ["Invalid offset."]})
-        return _live(plan, query)
-    _uses_record(plan)
-    return _mirror(plan, query, order_sql, order_params)
+        return RecordPage(page=_live(plan, query), base_id=base_id, table_pk=plan.table["pk"],
+                          sync_due=sync_due)
+    return RecordPage(page=_mirror(plan, query, order_sql, order_params), base_id=base_id,
+                      table_pk=plan.table["pk"], used_fields=_used_fields(plan))
+
+
+def record_list(*, base_id, table, **options) -> dict:
+    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}
+    (the options of record_page), without the upkeep the read services add."""
+    return record_page(base_id=base_id, table=table, **options).page
 
 
 def record_get(*, base_id, table, record_id) -> dict:

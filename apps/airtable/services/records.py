@@ -16,16 +16,17 @@ from django.utils import timezone
 from .. import signals
 from ..exceptions import AirtableError, InvalidQuery, RecordNotFound
 from ..models import AirtableConnection, Table
-from ..selectors.schema import base_schema, table_info
+from ..selectors.schema import table_info
 from .connections import connection_client
 from .mirror import mirror_delete, mirror_upsert
+from .reads import base_schema_load
 
 MAX_RECORDS_PER_CALL = 1000
 RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
 
 
 def _target(base_id, table) -> tuple[dict, dict, Table]:
-    schema = base_schema(base_id)
+    schema = base_schema_load(base_id)
     info = table_info(schema, table)
     return schema, info, Table(pk=info["pk"], table_id=info["id"])
 

@@ -18,7 +18,6 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from apps.airtable import selectors as airtable_selectors
 from apps.airtable import services as airtable_services
 from apps.airtable.exceptions import AirtableInvalidRequest, AirtableRateLimited
 from apps.core.exceptions import ApplicationError, ValidationFailed
@@ -60,7 +59,7 @@ _COMPUTED_TYPES = frozenset({"formula", "rollup", "lookup", "multipleLookupValue
 
 def _target_table(base_id: str, table: str) -> dict[str, Any]:
     """{id, name, fields: [{id, name, type}]} of the table, through the gateway."""
-    return airtable_selectors.table_get(base_id=base_id, table=table)
+    return airtable_services.table_get(base_id=base_id, table=table)
 
 
 def _resolve_mapping(columns: list[str], mapping: dict[str, str],
