@@ -8,12 +8,12 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 from apps.core.selectors import health_report
 from apps.tenants.selectors import tenant_get
 
 from . import selectors, services
+from .decorators import tenant_page
 from .forms import ApiKeyForm, LoginForm, MemberForm, SignupForm
 
 NEW_KEY_SESSION = "new_api_key"

@@ -3,38 +3,31 @@
 from __future__ import annotations
 
 from django.db import close_old_connections
+from django_tenants.utils import remove_www
 
-from apps.accounts.selectors import credential_from_headers, membership_get
+from apps.accounts.selectors import caller_resolve, credential_from_headers
 from apps.accounts.services import api_key_touch
-from apps.core.tools import READ, WRITE, ToolContext, ToolResult, tool_registry
+from apps.core.tools import ToolContext, ToolResult, tool_registry
+from apps.tenants.selectors import tenant_get_by_host
 
-from .exceptions import McpForbidden, McpUnauthorized
+
+def mcp_caller(headers) -> ToolContext:
+    """The caller of an MCP request (apps.accounts.selectors.caller_resolve): the host
+    when it is a tenant's domain, otherwise the credential, picks the tenant."""
+    hostname = remove_www((headers.get("host") or "").split(":")[0]).lower()
+    credential = credential_from_headers(headers)
+    context = caller_resolve(credential=credential, channel="mcp",
+                             tenant=tenant_get_by_host(hostname) if hostname else None)
+    if credential.api_key is not None:
+        api_key_touch(credential.api_key)
+    return context
 
 
 def mcp_caller_resolve(headers) -> ToolContext:
-    """The caller of an MCP request. The credential picks the tenant."""
+    """mcp_caller on a fresh database connection (the endpoint runs in a worker thread)."""
     close_old_connections()
     try:
-        credential = credential_from_headers(headers)
-        if credential is None:
-            raise McpUnauthorized("Send an API key (Authorization: Bearer pat_… or X-API-Key) "
-                                  "or a JWT.")
-        if not credential.valid:
-            raise McpUnauthorized(credential.error)
-        tenant = credential.tenant
-        if tenant is None:
-            raise McpForbidden("This credential names no tenant.")
-        if not tenant.is_active:
-            raise McpForbidden("This tenant has been deactivated.")
-        membership = membership_get(user_id=credential.user_id, tenant=tenant)
-        if membership is None or not membership.user.is_active:
-            raise McpForbidden("Not a member of this tenant.")
-        if credential.api_key is not None:
-            api_key_touch(credential.api_key)
-        key_writes = credential.api_key is None or credential.api_key.can_write
-        scopes = frozenset({READ, WRITE} if membership.can_write and key_writes else {READ})
-        return ToolContext(tenant=tenant, user=membership.user, scopes=scopes, channel="mcp",
-                           api_key_id=credential.api_key.pk if credential.api_key else None)
+        return mcp_caller(headers)
     finally:
         close_old_connections()
 

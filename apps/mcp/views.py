@@ -7,8 +7,8 @@ import json
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from apps.accounts.decorators import tenant_page
 from apps.accounts.services import api_key_create
-from apps.core.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 
 from .forms import ClientKeyForm

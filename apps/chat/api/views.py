@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import CursorPagination
 from apps.core.permissions import IsTenantManager, IsTenantReader
+from apps.core.tools import ToolContext
 
 from .. import selectors, services
 from ..presenters import conversation_json, message_json, usage_json
@@ -104,7 +105,7 @@ class MessageCreateView(APIView):
         serializer = s.MessageInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         streaming = request.accepted_renderer.media_type == SSE_CONTENT_TYPE
-        turn = services.turn_start(caller=services.Caller.from_request(request),
+        turn = services.turn_start(caller=ToolContext.from_request(request, channel="chat"),
                                    conversation_id=conversation_id,
                                    content=serializer.validated_data["content"],
                                    stream=streaming)
