@@ -10,7 +10,14 @@ from .connections import (
     table_get,
     table_list,
 )
-from .records import RecordPage, record_get, record_list, record_page, record_search
+from .records import (
+    RecordPage,
+    record_get,
+    record_link_names,
+    record_list,
+    record_page,
+    record_search,
+)
 
 __all__ = [
     "RecordPage",
@@ -19,6 +26,7 @@ __all__ = [
     "connection_get",
     "connection_list",
     "record_get",
+    "record_link_names",
     "record_list",
     "record_page",
     "record_search",
