@@ -7,17 +7,17 @@ import json
 
 from apps.core.tools import WRITE, Tool, tool_registry
 
-from . import selectors, services
+from . import limits, selectors, services
 
 # A tool result is read by a model: keep it well inside a client's context.
 MAX_RESULT_CHARS = 60_000
 MAX_VALUE_CHARS = 2_000
 
-BASE_ID = {"type": "string", "pattern": "^app[A-Za-z0-9]{14}$",
+BASE_ID = {"type": "string", "pattern": limits.BASE_ID_PATTERN,
            "description": "The base id (appXXXXXXXXXXXXXX), from list_bases."}
-TABLE = {"type": "string", "minLength": 1, "maxLength": 255,
+TABLE = {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX,
          "description": "The table's id (tblXXXXXXXXXXXXXX) or name."}
-RECORD_ID = {"type": "string", "pattern": "^rec[A-Za-z0-9]{14}$"}
+RECORD_ID = {"type": "string", "pattern": limits.RECORD_ID_PATTERN}
 FIELDS_OBJECT = {"type": "object", "description": "Field name (or id) to value, in Airtable's "
                                                   "JSON shapes."}
 RECORD = {"type": "object", "required": ["id", "createdTime", "fields"],
@@ -187,15 +187,17 @@ class ListRecords(Tool):
         "type": "object", "required": ["baseId", "table"], "additionalProperties": False,
         "properties": {
             "baseId": BASE_ID, "table": TABLE,
-            "filterByFormula": {"type": "string", "maxLength": 10_000},
-            "sort": {"type": "array", "maxItems": 10, "items": {
+            "filterByFormula": {"type": "string", "maxLength": limits.TOOL_FORMULA_MAX},
+            "sort": {"type": "array", "maxItems": limits.TOOL_SORTS_MAX, "items": {
                 "type": "object", "required": ["field"], "additionalProperties": False,
                 "properties": {"field": {"type": "string"},
                                "direction": {"enum": ["asc", "desc"]}}}},
-            "fields": {"type": "array", "items": {"type": "string"}, "maxItems": 200,
+            "fields": {"type": "array", "items": {"type": "string"},
+                       "maxItems": limits.TOOL_FIELDS_MAX,
                        "description": "Only these fields (names or ids)."},
             "maxRecords": {"type": "integer", "minimum": 1},
-            "pageSize": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+            "pageSize": {"type": "integer", "minimum": 1, "maximum": limits.PAGE_SIZE_MAX,
+                         "default": limits.TOOL_PAGE_SIZE_DEFAULT},
             "offset": {"type": "string", "maxLength": 500},
         },
     }

@@ -15,12 +15,11 @@ from rest_framework.views import APIView
 from apps.core.exceptions import ReadOnlyCredential
 from apps.core.permissions import IsTenantManager, IsTenantMember
 
-from .. import selectors, services
+from .. import limits, selectors, services
 from ..exceptions import InvalidQuery
 from . import serializers as s
 
 SORT_PARAM = re.compile(r"^sort\[(\d{1,2})\]\[(field|direction)\]$")
-MAX_DELETE = 1000
 
 
 class ManagerWrites:
@@ -290,8 +289,9 @@ class RecordListView(APIView):
     def delete(self, request, base_id: str, table: str):
         record_ids = request.query_params.getlist("records[]") or \
             request.query_params.getlist("records")
-        if not record_ids or len(record_ids) > MAX_DELETE:
-            raise InvalidQuery(f"Name 1 to {MAX_DELETE} records with records[]=recXXX.",
+        if not record_ids or len(record_ids) > limits.RECORDS_PER_CALL_MAX:
+            raise InvalidQuery(f"Name 1 to {limits.RECORDS_PER_CALL_MAX} records with "
+                               "records[]=recXXX.",
                                errors={"records[]": ["Required."]})
         deleted = services.records_delete(base_id=base_id, table=table, record_ids=record_ids)
         return Response({"records": [{"id": item.get("id"), "deleted": bool(item.get("deleted"))}

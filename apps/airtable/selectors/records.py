@@ -24,7 +24,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -41,6 +41,14 @@ from ..exceptions import (
     RecordNotFound,
     TableNotFound,
 )
+from ..limits import (
+    FIELDS_MAX,
+    FORMULA_MAX,
+    PAGE_SIZE_MAX,
+    RECORD_ID,
+    SORTS_MAX,
+    airtable_timestamp,
+)
 from ..models import AirtableConnection, Record
 from .schema import base_schema, field_map, field_name, linked_tables, table_info
 from .sorting import Unsortable, sort_keys
@@ -48,11 +56,6 @@ from .sorting import Unsortable, sort_keys
 RECORD_TABLE = Record._meta.db_table
 MIRROR_OFFSET = re.compile(r"^m(\d{1,9})\.([0-9a-f]{10})$")
 AIRTABLE_OFFSET = re.compile(r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$")
-RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
-MAX_FORMULA = 50_000
-MAX_SORTS = 20
-MAX_FIELDS = 500
-MAX_PAGE_SIZE = 100
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
 FETCH_CHUNK = 2000
 
@@ -89,13 +92,6 @@ class _Plan:
     live_reason: str | None = None
 
 
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def record_json(record_id: str, created_time: datetime, fields: dict | str,
                 only: list[str] | None = None) -> dict:
     if isinstance(fields, str):
@@ -103,7 +99,7 @@ def record_json(record_id: str, created_time: datetime, fields: dict | str,
         fields = json.loads(fields)
     if only is not None:
         fields = {name: fields[name] for name in only if name in fields}
-    return {"id": record_id, "createdTime": iso(created_time), "fields": fields}
+    return {"id": record_id, "createdTime": airtable_timestamp(created_time), "fields": fields}
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -127,14 +123,14 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     if filter_by_formula is not None and not isinstance(filter_by_formula, str):
         raise InvalidQuery("filterByFormula must be text.",
                            errors={"filterByFormula": ["Must be text."]})
-    if filter_by_formula and len(filter_by_formula) > MAX_FORMULA:
+    if filter_by_formula and len(filter_by_formula) > FORMULA_MAX:
         raise InvalidQuery("filterByFormula is too long.",
-                           errors={"filterByFormula": [f"At most {MAX_FORMULA} characters."]})
+                           errors={"filterByFormula": [f"At most {FORMULA_MAX} characters."]})
     sorts = []
     if sort is not None:
-        if not isinstance(sort, list | tuple) or len(sort) > MAX_SORTS:
+        if not isinstance(sort, list | tuple) or len(sort) > SORTS_MAX:
             raise InvalidQuery("sort must be a list of {field, direction}.",
-                               errors={"sort": [f"A list of at most {MAX_SORTS} items."]})
+                               errors={"sort": [f"A list of at most {SORTS_MAX} items."]})
         for index, item in enumerate(sort):
             if not isinstance(item, dict) or not isinstance(item.get("field"), str) \
                     or not item["field"]:
@@ -146,7 +142,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
                                    errors={f"sort[{index}][direction]": ["asc or desc."]})
             sorts.append({"field": item["field"][:255], "direction": direction})
     if fields is not None:
-        if not isinstance(fields, list | tuple) or len(fields) > MAX_FIELDS or \
+        if not isinstance(fields, list | tuple) or len(fields) > FIELDS_MAX or \
                 not all(isinstance(name, str) for name in fields):
             raise InvalidQuery("fields must be a list of field names or ids.",
                                errors={"fields[]": ["A list of names."]})
@@ -175,7 +171,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     return _Query(
         formula=filter_by_formula.strip() or None if filter_by_formula else None,
         sort=sorts, fields=fields,
-        page_size=_int(page_size, "pageSize", low=1, high=MAX_PAGE_SIZE),
+        page_size=_int(page_size, "pageSize", low=1, high=PAGE_SIZE_MAX),
         offset=offset or None,
         max_records=None if max_records is None else _int(max_records, "maxRecords", low=1),
         consistency=consistency, max_age=max_age, view=view)

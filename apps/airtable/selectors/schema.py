@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from apps.formulas import FieldSpec
 from apps.formulas.fieldtypes import LINKS, RESULT, field_type, shown_type
 from apps.formulas.sql import LinkTarget
 
 from .. import schema_cache
 from ..exceptions import BaseNotFound, SchemaNotLoaded, TableNotFound
+from ..limits import BASE_ID
 from ..models import Base, Record, Table
 
 RECORD_TABLE = Record._meta.db_table
 
-BASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 def _table_json(table: Table) -> dict:

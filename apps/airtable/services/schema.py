@@ -5,31 +5,29 @@ and fields and invalidates every cache layer."""
 from __future__ import annotations
 
 from ..exceptions import FieldNotFound, InvalidQuery
+from ..limits import DESCRIPTION_MAX, NAME_MAX
 from ..selectors.connections import base_get
 from ..selectors.schema import table_info
 from .connections import connection_client
 from .reads import base_schema_load
 from .sync import base_schema_refresh
 
-MAX_NAME = 255
-MAX_DESCRIPTION = 20_000
-
 
 def _name(value, field: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME:
-        raise InvalidQuery(f"{field} is text of 1 to {MAX_NAME} characters.",
-                           errors={field: [f"1 to {MAX_NAME} characters."]})
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
+        raise InvalidQuery(f"{field} is text of 1 to {NAME_MAX} characters.",
+                           errors={field: [f"1 to {NAME_MAX} characters."]})
     return value.strip()
 
 
 def _description(value) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
+    if not isinstance(value, str) or len(value) > DESCRIPTION_MAX:
         raise InvalidQuery("description is text.",
-                           errors={"description": [f"At most {MAX_DESCRIPTION} characters."]})
+                           errors={"description": [f"At most {DESCRIPTION_MAX} characters."]})
     return value
 
 

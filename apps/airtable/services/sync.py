@@ -27,7 +27,7 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,6 +46,7 @@ from ..exceptions import (
     BaseNotFound,
     InvalidQuery,
 )
+from ..limits import airtable_timestamp
 from ..models import AirtableConnection, Base, Field, FieldIndex, SyncJob, Table
 from .connections import (
     _bases_store,
@@ -278,8 +279,7 @@ def _fetch(plan: _TablePlan, base_id: str, events: queue.Queue, stop: threading.
                     return
                 events.put(("records", plan, page))
         else:
-            since = plan.since.astimezone(UTC)
-            since = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+            since = airtable_timestamp(plan.since)
             formula = f"IS_AFTER(LAST_MODIFIED_TIME(), DATETIME_PARSE('{since}'))"
             for page in plan.client.iter_record_pages(base_id, table_id,
                                                       filter_by_formula=formula):
