@@ -191,3 +191,50 @@ def record_out(record: dict) -> dict:
     return {"id": record.get("id"), "createdTime": record.get("createdTime"),
             "fields": record.get("fields") or {}}
 
+
+
+# --- answers in Airtable's own shapes (for the OpenAPI document) -----------------------------
+
+class AirtableFieldOut(serializers.Serializer):
+    """A field as Airtable's metadata API describes it."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    options = serializers.JSONField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class AirtableTableOut(serializers.Serializer):
+    """A table as Airtable's metadata API describes it."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    primaryFieldId = serializers.CharField()
+    fields = AirtableFieldOut(many=True)
+
+
+class RecordOut(serializers.Serializer):
+    id = serializers.RegexField(limits.RECORD_ID_PATTERN)
+    createdTime = serializers.CharField(help_text="2026-06-01T09:30:00.000Z")
+    fields = serializers.DictField(help_text="Field name to value; empty fields are left out.")
+
+
+class RecordPageOut(serializers.Serializer):
+    records = RecordOut(many=True)
+    offset = serializers.CharField(required=False, allow_null=True,
+                                   help_text="Pass it back for the next page; absent at the end.")
+
+
+class RecordsOut(serializers.Serializer):
+    records = RecordOut(many=True)
+
+
+class RecordDeletedOut(serializers.Serializer):
+    id = serializers.CharField()
+    deleted = serializers.BooleanField()
+
+
+class RecordsDeletedOut(serializers.Serializer):
+    records = RecordDeletedOut(many=True)
