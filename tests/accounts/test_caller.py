@@ -3,6 +3,7 @@ background job acting for a member (caller_for_member). A revoked key, a viewer
 writing and another tenant's credential are refused the same way everywhere, and a
 request with two credentials naming different callers is refused (RFC 6750)."""
 
+import json
 import uuid
 
 import pytest
@@ -87,7 +88,8 @@ def test_a_viewer_reads_but_cannot_write_through_any_entry_point(team_a, client_
     assert (refused.status_code, refused.json()["code"]) == (403, "ERROR_READ_ONLY")
     tool = http.post("/api/v1/mcp/tools/call", {"name": WRITE_TOOL[0],
                                                 "arguments": WRITE_TOOL[1]}, format="json")
-    assert tool.json()["structuredContent"]["error"]["code"] == "ERROR_READ_ONLY"
+    assert tool.json()["isError"] is True
+    assert json.loads(tool.json()["content"][0]["text"])["error"]["code"] == "ERROR_READ_ONLY"
 
     mcp = _mcp(authorization=f"Bearer {token}")
     assert mcp.scopes == frozenset({"read"}) and _written(mcp) == "ERROR_READ_ONLY"
