@@ -132,7 +132,7 @@ def test_a_workflow_that_triggers_itself_stops_at_depth_five(
 class _Flaky(BaseHTTPRequestHandler):
     seen: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).seen.append((time.monotonic(), self.headers.get("Idempotency-Key")))
         self.send_response(503)
