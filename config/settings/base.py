@@ -62,6 +62,7 @@ SHARED_APPS = [
     "corsheaders",
     "channels",
     "apps.sandbox",
+    "oauth2_provider",
     "apps.schedules",
 ]
 TENANT_APPS = [
@@ -70,6 +71,7 @@ TENANT_APPS = [
     "apps.files",
     "apps.mcp",
     "apps.chat",
+    "apps.analytics",
     "apps.workflows",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.analytics.middleware.RequestEventMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -407,3 +410,8 @@ except ValueError as error:
 
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+
+from .analytics import *  # noqa: E402, F403
+from .oauth import *  # noqa: E402, F403
+from .mail import *  # noqa: E402, F403
+from .security import *  # noqa: E402,F403
