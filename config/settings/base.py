@@ -6,8 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import env as cfg
-from config.settings.workflows import *  # noqa: F403
-from config.settings.workflows import WORKFLOWS_BEAT_SCHEDULE
 
 env = cfg.env
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -174,7 +172,6 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 15
-CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}
 
 # --- Auth -------------------------------------------------------------------
 
@@ -415,3 +412,6 @@ from .analytics import *  # noqa: E402, F403
 from .mail import *  # noqa: E402, F403
 from .oauth import *  # noqa: E402, F403
 from .security import *  # noqa: E402,F403
+from .workflows import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}  # noqa: F405

@@ -376,7 +376,7 @@ def runs_reap(*, now=None) -> int:
     """Queue again the runs of this schema that a dead worker left (lease expired), that
     wait past their wake time, or that stayed queued (the broker was away). Returns how many."""
     now = now or timezone.now()
-    stale = now - timedelta(seconds=max(30, settings.WORKFLOWS_LEASE_SECONDS))
+    stale = now - timedelta(seconds=settings.WORKFLOWS_LEASE_SECONDS)
     runs = list(WorkflowRun.objects.filter(status=Status.RUNNING, lease_until__lt=now)) + \
         list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__lte=now)) + \
         list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__isnull=True,
