@@ -284,7 +284,7 @@ def _plan() -> _Shape:
         _own_formula(planner, table)
 
     # Lookups, counts and rollups over each link, rotating so that every kind is present.
-    first_lookups: dict[str, list[tuple[str, str]]] = {}  # table -> [(lookup, of table)]
+    first_lookups: dict[str, list[str]] = {}  # table -> lookups of its links' primary fields
     for position, (owner, link, linked, kind, inverse) in enumerate(planner.links):
         parent, child = by_name[linked], by_name[owner]
         if kind == SELF:
@@ -297,7 +297,7 @@ def _plan() -> _Shape:
             continue
         if turn in (0, 5):
             made = planner.lookup(owner, link, parent.primary["name"])
-            first_lookups.setdefault(owner, []).append((made, linked))
+            first_lookups.setdefault(owner, []).append(made)
             if turn == 5 and child.formula_number:
                 planner.rollup(linked, inverse, child.formula_number, "SUM(values)",
                                f"Sum of {child.formula_number.lower()} of {inverse.lower()}")
@@ -316,36 +316,29 @@ def _plan() -> _Shape:
     # that walk the links (through the lookups) or read a link or a rollup.
     second = []
     for owner, link, linked, kind, inverse in planner.links:
-        if kind != ONE:
+        if kind != ONE or not first_lookups.get(linked) or len(second) >= 8:
             continue
-        for lookup_name, _of in first_lookups.get(linked, [])[:1]:
-            made = planner.lookup(owner, link, lookup_name, name=f"{link} {lookup_name.lower()}")
-            second.append((owner, made))
-            planner.rollup(linked, inverse, by_name[owner].primary["name"]
-                           if by_name[owner].primary["type"] != types.DATE else
-                           by_name[owner].moment,
-                           "ARRAYJOIN(values, '; ')", f"{inverse} list")
-            break
-        if len(second) >= 8:
-            break
+        lookup_name = first_lookups[linked][0]
+        second.append((owner, planner.lookup(owner, link, lookup_name,
+                                             name=f"{link} {lookup_name.lower()}")))
+        planner.rollup(linked, inverse, by_name[owner].primary["name"]
+                       if by_name[owner].primary["type"] != types.DATE else
+                       by_name[owner].moment, "ARRAYJOIN(values, '; ')", f"{inverse} list")
     rollups_over_lookups = 0
-    for owner, link, linked, kind, inverse in planner.links:
+    for owner, _link, linked, kind, inverse in planner.links:
         if kind != ONE or rollups_over_lookups >= 6:
             continue
         lookups = first_lookups.get(owner, [])
         if lookups:
-            planner.rollup(linked, inverse, lookups[0][0], "ARRAYJOIN(ARRAYUNIQUE(values), ', ')",
-                           f"{inverse} {lookups[0][0].lower()} (unique)")
+            planner.rollup(linked, inverse, lookups[0], "ARRAYJOIN(ARRAYUNIQUE(values), ', ')",
+                           f"{inverse} {lookups[0].lower()} (unique)")
             rollups_over_lookups += 1
 
-    walks = 0
-    for owner, lookup_name in second:
-        formula = [f"IF({{{lookup_name}}}, ARRAYJOIN({{{lookup_name}}}, ' / '), '(none)')",
-                   f"LEN(ARRAYJOIN({{{lookup_name}}}))",
-                   f"FIND('a', LOWER(ARRAYJOIN({{{lookup_name}}}))) > 0",
-                   f"ARRAYUNIQUE({{{lookup_name}}})"][walks % 4]
+    for walk, (owner, lookup_name) in enumerate(second):
+        ref = f"{{{lookup_name}}}"
+        formula = [f"IF({ref}, ARRAYJOIN({ref}, ' / '), '(none)')", f"LEN(ARRAYJOIN({ref}))",
+                   f"FIND('a', LOWER(ARRAYJOIN({ref}))) > 0", f"ARRAYUNIQUE({ref})"][walk % 4]
         planner.formula(owner, f"Via {lookup_name.lower()}", formula)
-        walks += 1
     links_read = 0
     for owner, link, _linked, kind, _inverse in planner.links:
         if links_read >= 7 or kind == SELF:
