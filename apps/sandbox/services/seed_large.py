@@ -8,12 +8,13 @@ sandbox. Records are spread over the tables by a weight each (Events, the
 largest, holds a fifth of them); links are skewed as in real data: some
 records link to nothing, a few are linked from hundreds.
 
-The base is built through the sandbox's own machinery, in three steps: the
-tables with their written fields and links; every record, inserted in bulk in
-one write; then the computed fields, in dependency order, each one computed
-for every record when it is created (so formulas get their result type from
-their values, as the sandbox decides it). The same ``records`` and ``seed``
-always give the same base (its ids aside: they are random, as Airtable's are).
+The base is built through the sandbox's own services, as a client of the meta
+API would build it: the tables with their written fields, the links, the
+computed fields in dependency order (each typed by the sandbox from its
+formula or target); then every record in one write, the computed values
+worked out by the sandbox's recompute along the links and inserted in bulk.
+The same ``records`` and ``seed`` always give the same base (its ids aside:
+they are random, as Airtable's are).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 
+from apps.formulas.fieldtypes import field_type
+
 from .. import field_types as types
 from ..models import SandboxBase
 from ..state import base_state_load
+from .compute import recompute
 from .meta import base_create, field_create, table_create
 from .records import FieldWriter
 from .tokens import token_create, token_ensure
@@ -417,7 +421,7 @@ class _Values:
 
     def value(self, spec: dict, table: str, index: int):
         rng, kind = self.rng, spec["type"]
-        if kind in types.DERIVED_TYPES:
+        if field_type(kind).derived:
             return None
         if kind != types.CHECKBOX and rng.random() < 0.1:
             return None
@@ -523,6 +527,7 @@ def _fill(token, base_id: str, counts: dict[str, int], rng: random.Random) -> No
                     work.set_fields(record, writer.stored(
                         record.fields, {link: [targets[item].id for item in chosen]},
                         replace=False))
+        recompute(work, work.seeds())
         work.save()
 
 
@@ -591,8 +596,8 @@ def sandbox_seed_large(*, records: int = DEFAULT_RECORDS, seed: int = 0,
     with transaction.atomic():
         base = base_create(token=owner, name=name, tables=[_table_spec(SHAPE.tables[0])]).base
         _schema(owner, base)
+        _computed(owner, base)
         if records:
             _fill(owner, base.id, record_counts(records),
                   random.Random(f"large:{records}:{seed}"))
-        _computed(owner, base)
     return base.id, token
