@@ -10,7 +10,7 @@ CREATE TABLE analytics_event (
     type varchar(40) NOT NULL,
     user_id bigint NULL,
     api_key_id bigint NULL,
-    "grant" varchar(200) NOT NULL DEFAULT '',
+    grant_id bigint NULL,
     data jsonb NOT NULL DEFAULT '{}'::jsonb,
     PRIMARY KEY ("timestamp", id)
 ) PARTITION BY RANGE ("timestamp");
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                         ("type", models.CharField(max_length=40)),
                         ("user_id", models.BigIntegerField(null=True)),
                         ("api_key_id", models.BigIntegerField(null=True)),
-                        ("grant", models.CharField(blank=True, default="", max_length=200)),
+                        ("grant_id", models.BigIntegerField(null=True)),
                         ("data", models.JSONField(default=dict)),
                     ],
                     options={"db_table": "analytics_event", "ordering": ["-timestamp", "-id"],
