@@ -9,6 +9,8 @@
    default) spread over 90 days: the events are loaded with the ingest's own writer
    (COPY plus the rollups), then the summary of 90 days by day and of 31 days by hour
    is asked for, in process and over HTTP.
+
+Parts can be chosen with ANALYTICS_BENCH_PARTS=overhead,ingest,summary.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import subprocess
 import time
 
 from _common import Server, report, setup_django, summary
@@ -37,6 +40,7 @@ REQUESTS = int(os.environ.get("ANALYTICS_BENCH_REQUESTS", 1500))
 INGEST_EVENTS = int(os.environ.get("ANALYTICS_BENCH_INGEST", 100_000))
 EVENTS = int(os.environ.get("ANALYTICS_BENCH_EVENTS", 10_000_000))
 SUMMARIES = 40
+PARTS = os.environ.get("ANALYTICS_BENCH_PARTS", "overhead,ingest,summary").split(",")
 SLUG = "bench-analytics"
 
 ROUTES = [f"GET /api/v1/airtable/bases/<str:base_id>/tables/<str:table>/records{n}"
@@ -104,8 +108,8 @@ def recording_overhead(tenant, user) -> None:
                 samples[name].append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text
     finally:
-        on.stop()
-        off.stop()
+        _stop(on)
+        _stop(off)
     with_events, without = summary(samples["on"]), summary(samples["off"])
     report(f"Request latency, recording on vs off ({REQUESTS} requests each, alternated)", [
         ("recording on  p50 / p95", f"{with_events['p50']:.2f} / {with_events['p95']:.2f} ms"),
@@ -208,16 +212,26 @@ def summary_latency(tenant, user) -> None:
                              f"{result['p50']:.1f} / {result['p95']:.1f} ms  (target: p95 "
                              "under 300 ms)"))
     finally:
-        server.stop()
+        _stop(server)
     report(f"Summary over {events:,} events ({rollup_rows:,} rollup rows)", rows)
+
+
+def _stop(server: Server) -> None:
+    try:
+        server.stop()
+    except subprocess.TimeoutExpired:
+        server.process.kill()
 
 
 def main() -> None:
     tenant, user = _team()
-    recording_overhead(tenant, user)
-    ingest_rate(tenant, user)
-    load(tenant)
-    summary_latency(tenant, user)
+    if "overhead" in PARTS:
+        recording_overhead(tenant, user)
+    if "ingest" in PARTS:
+        ingest_rate(tenant, user)
+    if "summary" in PARTS:
+        load(tenant)
+        summary_latency(tenant, user)
 
 
 if __name__ == "__main__":
