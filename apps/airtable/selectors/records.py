@@ -25,8 +25,17 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
+from apps.formulas import (
+    FormulaError,
+    NotCompilable,
+    ast,
+    compile_filter,
+    evaluate,
+    is_truthy,
+    parse,
+)
 from apps.formulas.fieldtypes import display_text
+from apps.formulas.references import rewrite
 
 from ..exceptions import (
     AirtableError,
@@ -195,8 +204,12 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     fmap = field_map(info, schema)
     plan = _Plan(schema=schema, table=info, field_map=fmap, parsed=None)
     if query.formula:
+        # Fields may be named by id, {fldXXXXXXXXXXXXXX}, as Airtable accepts.
+        by_id = {item["id"]: item["name"] for item in info["fields"]}
+        formula = rewrite(query.formula, lambda key: by_id.get(key, key)) \
+            if "fld" in query.formula else query.formula
         try:
-            plan.parsed = parse(query.formula, fields=list(fmap))
+            plan.parsed = parse(formula, fields=list(fmap))
         except FormulaError as error:
             invalid = _formula_error(error)
             if "Unknown field" in (getattr(error, "message", "") or ""):
@@ -206,7 +219,11 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
             raise FormulaInvalid("filterByFormula is nested too deeply.",
                                  errors={"filterByFormula": ["Nested too deeply."]}) from None
         if LIVE_ONLY_FUNCTIONS.search(query.formula):
-            plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            modified = _last_modified_field(info)
+            if modified is None:
+                plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            else:
+                plan.parsed = _read_last_modified_from(plan.parsed, modified)
     for index, item in enumerate(query.sort):
         name = field_name(info, item["field"])
         if name is None:
@@ -225,6 +242,35 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
                 names.append(name)
         plan.fields = names
     return plan
+
+
+def _last_modified_field(info: dict) -> str | None:
+    """A last-modified-time field of the table that watches every field: its value is
+    what LAST_MODIFIED_TIME() gives, which Airtable publishes only through it."""
+    for item in info["fields"]:
+        if item["type"] == "lastModifiedTime" and \
+                not (item["options"] or {}).get("referencedFieldIds"):
+            return item["name"]
+    return None
+
+
+def _read_last_modified_from(formula: ast.Formula, name: str) -> ast.Formula:
+    """``formula`` with LAST_MODIFIED_TIME() read from the field ``name`` (as a date)."""
+
+    def swap(node):
+        if isinstance(node, ast.Call):
+            if node.name.upper() == "LAST_MODIFIED_TIME" and not node.args:
+                return ast.Call("DATETIME_PARSE", (ast.FieldRef(name, pos=node.pos),),
+                                pos=node.pos)
+            return ast.Call(node.name, tuple(swap(arg) for arg in node.args), pos=node.pos)
+        if isinstance(node, ast.Unary):
+            return ast.Unary(node.op, swap(node.operand), pos=node.pos)
+        if isinstance(node, ast.Binary):
+            return ast.Binary(node.op, swap(node.left), swap(node.right), pos=node.pos)
+        return node
+
+    return ast.Formula(source=formula.source, root=swap(formula.root),
+                       field_names=formula.field_names | {name})
 
 
 def _refresh_allowed(base_id: str) -> bool:
