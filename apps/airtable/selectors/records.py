@@ -34,7 +34,7 @@ from apps.formulas import (
     is_truthy,
     parse,
 )
-from apps.formulas.fieldtypes import display_text
+from apps.formulas.fieldtypes import SELECT, TEXT, display_text, field_type
 from apps.formulas.references import rewrite
 
 from ..exceptions import (
@@ -346,6 +346,41 @@ def _order_by(plan: _Plan) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
+SEPARATORS_ONLY = re.compile(r"^(, )*$")
+
+
+def _link_equalities(node) -> list[tuple[str, str]]:
+    """(link field, text) of each `{Link} = 'text'` at the top of the formula (or of its
+    top-level AND)."""
+    if isinstance(node, ast.Call) and node.name.upper() == "AND":
+        return [found for arg in node.args for found in _link_equalities(arg)]
+    if isinstance(node, ast.Binary) and node.op == "=":
+        for field, text in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(field, ast.FieldRef) and isinstance(text, ast.String):
+                return [(field.name, text.value)]
+    return []
+
+
+def _link_prefilter(plan: _Plan) -> tuple[str, list]:
+    """A condition the GIN index on `fields` serves, implied by `{Link} = 'text'`: the
+    record links to a record whose primary value occurs in the text (every linked name
+    does, when the comma-joined names equal it). Narrows a scan of the whole table to
+    the few rows that can match; the compiled filter still decides."""
+    parts, params = [], []
+    for name, text in _link_equalities(plan.parsed.root):
+        spec = plan.field_map[name]
+        if spec.link is None or SEPARATORS_ONLY.match(text) or \
+                field_type(spec.link.primary.type).value not in (TEXT, SELECT):
+            continue
+        primary = spec.link.primary.name
+        parts.append(
+            f"fields @> ANY(ARRAY(SELECT jsonb_build_object(%s::text, jsonb_build_array("
+            f"_named.record_id)) FROM {RECORD_TABLE} AS _named WHERE _named.table_id = %s "
+            "AND position(COALESCE(_named.fields ->> %s, '') in %s) > 0))")
+        params += [name, spec.link.scope, primary, text]
+    return " AND ".join(parts), params
+
+
 def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> dict:
     start = 0
     digest = _query_hash(plan, query)
@@ -369,6 +404,10 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             params += condition_params
         except NotCompilable:
             evaluate_in_python = True
+        prefilter, prefilter_params = _link_prefilter(plan)
+        if prefilter:
+            where += f" AND {prefilter}"
+            params += prefilter_params
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
     if evaluate_in_python:
