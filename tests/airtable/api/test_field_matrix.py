@@ -176,6 +176,14 @@ def test_the_reported_wrong_answers_are_right(team_a, server, demo_300, client_f
         expected = sandbox.all("Deals", filterByFormula=formula)
         assert len(expected) == count, formula
         assert _page_through(client, url, {"filterByFormula": formula}) == expected, formula
+    company = sandbox.all("Deals", cellFormat="string", timeZone="utc", userLocale="en",
+                          maxRecords="1")[0]["fields"]["Company"]
+    for formula in (f"{{Company}} = {_quoted(company)}",
+                    f"AND({{Company}} = {_quoted(company)}, {{Amount}} > 0)",
+                    "{Company} != ''", f"FIND({_quoted(company[:4])}, {{Company}})"):
+        expected = sandbox.all("Deals", filterByFormula=formula)
+        assert expected, formula
+        assert _page_through(client, url, {"filterByFormula": formula}) == expected, formula
     for name in ("Is open", "Weighted amount", "Last activity", "Company", "Company name"):
         params = {"sort[0][field]": name, "sort[0][direction]": "desc"}
         assert _page_through(client, url, params) == sandbox.all("Deals", **params), name

@@ -159,7 +159,7 @@ def test_the_grid_shows_values_as_airtable_does(team_a, server, shared_base,
     cells = html.split('<tr data-record="rec')[1].split("</tr>")[0]
     # Currency with its symbol and precision, percent as %, links as chips with names.
     assert "$" in cells and ".0000" not in cells
-    amount = [cell for cell in cells.split("<td>") if cell.startswith("$")][0]
+    amount = next(cell for cell in cells.split("<td>") if cell.startswith("$"))
     assert amount.split("</td>")[0].split(".")[-1].isdigit()
     assert len(amount.split("</td>")[0].split(".")[-1]) == 2
     assert "%</td>" in cells
