@@ -35,10 +35,32 @@ class SyncJobNotFound(NotFound):
     title = "Sync job not found"
 
 
+class SchemaNotLoaded(ApplicationError):
+    """A base that was discovered but whose tables were never read. The read
+    services (services.reads) load the schema and ask again; a caller that used
+    a selector directly gets this answer."""
+
+    code = "ERROR_SCHEMA_NOT_LOADED"
+    status = 503
+    title = "The base's tables are not loaded yet"
+
+    def __init__(self, detail: str | None = None, *, base=None):
+        super().__init__(detail)
+        self.base = base
+
+
 class FormulaInvalid(ApplicationError):
     code = "ERROR_FORMULA_INVALID"
     status = 422
     title = "Invalid formula"
+
+
+class QueryTimeout(ApplicationError):
+    """A mirror query that ran past its time limit: the same query would again."""
+
+    code = "ERROR_QUERY_TIMEOUT"
+    status = 422
+    title = "Query took too long"
 
 
 class InvalidQuery(ValidationFailed):

@@ -4,50 +4,21 @@ progress, the grid) without reloading the page."""
 
 from __future__ import annotations
 
-from functools import wraps
-
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.selectors import membership_get
-from apps.core.exceptions import ApplicationError, NotFound
+from apps.accounts.decorators import tenant_page
+from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
 from .forms import ConnectionForm
 
 GRID_PAGE_SIZE = 50
 RECENT_JOBS = 10
-
-
-def member_page(*, write: bool = False, manage: bool = False):
-    """Logged in, a member of the request's tenant, and allowed to change what the view changes."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            membership = membership_get(user_id=request.user.pk,
-                                        tenant=getattr(request, "tenant", None))
-            if membership is None:
-                # The dashboard picks the user's tenant (or says they have none).
-                return redirect("web-dashboard")
-            if (manage and not membership.can_manage) or (write and not membership.can_write):
-                raise PermissionDenied
-            request.membership = membership
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as missing:
-                raise Http404(missing.detail) from None
-
-        return wrapper
-
-    return decorate
 
 
 def _htmx(request) -> bool:
@@ -62,19 +33,24 @@ def _bases_with_jobs() -> list:
 
 
 @require_GET
-@member_page()
+@tenant_page
 def index(request):
-    return render(request, "airtable/index.html", {
+    return render(request, "airtable/index.html", _index_context(request, ConnectionForm()))
+
+
+def _index_context(request, form) -> dict:
+    return {
         "connections": selectors.connection_list(),
         "bases": _bases_with_jobs(),
-        "form": ConnectionForm(),
+        "form": form,
         "can_manage": request.membership.can_manage,
         "can_write": request.membership.can_write,
-    })
+        "sandbox_enabled": settings.SANDBOX_ENABLED,
+    }
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_add(request):
     form = ConnectionForm(request.POST)
     if form.is_valid():
@@ -90,15 +66,28 @@ def connection_add(request):
                 messages.error(request, f"Saved “{connection.name}”, but Airtable could not be "
                                         f"reached: {connection.last_error}")
             return redirect("airtable-index")
-    return render(request, "airtable/index.html", {
-        "connections": selectors.connection_list(), "bases": _bases_with_jobs(),
-        "form": form, "can_manage": True,
-        "can_write": request.membership.can_write,
-    }, status=400)
+    return render(request, "airtable/index.html", _index_context(request, form), status=400)
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
+def connection_demo(request):
+    endpoint = request.build_absolute_uri("/sandbox/airtable")
+    try:
+        _demo, jobs = services.connection_demo_create(endpoint_url=endpoint,
+                                                      created_by_id=request.user.pk)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return redirect("airtable-index")
+    if jobs:
+        messages.success(request, "Demo base connected: its first sync is running.")
+        return redirect("airtable-base", base_id=jobs[0].base.base_id)
+    messages.info(request, "Demo base made: it appears here as soon as the worker reaches it.")
+    return redirect("airtable-index")
+
+
+@require_POST
+@tenant_page(manage=True)
 def connection_test(request, connection_id: str):
     result = services.connection_test(connection_id=connection_id)
     connection = selectors.connection_get(connection_id=connection_id)
@@ -113,7 +102,7 @@ def connection_test(request, connection_id: str):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_remove(request, connection_id: str):
     connection = selectors.connection_get(connection_id=connection_id)
     services.connection_delete(connection_id=connection.pk)
@@ -124,12 +113,12 @@ def connection_remove(request, connection_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def base_detail(request, base_id: str):
     base = selectors.base_get(base_id=base_id)
     error = None
     try:
-        tables = selectors.table_list(base_id=base.base_id)
+        tables = services.table_list(base_id=base.base_id)
     except ApplicationError as failure:
         tables, error = [], failure.detail
     jobs = list(selectors.sync_job_list(base_id=base.base_id)[:RECENT_JOBS])
@@ -140,7 +129,7 @@ def base_detail(request, base_id: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def base_sync(request, base_id: str):
     full = request.POST.get("full") == "1"
     try:
@@ -158,7 +147,7 @@ def base_sync(request, base_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def sync_progress(request, job_id: str):
     job = selectors.sync_job_get(job_id=job_id)
     return render(request, "airtable/_sync_status.html",
@@ -166,10 +155,10 @@ def sync_progress(request, job_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def table_records(request, base_id: str, table: str):
     base = selectors.base_get(base_id=base_id)
-    info = selectors.table_get(base_id=base.base_id, table=table)
+    info = services.table_get(base_id=base.base_id, table=table)
     formula = request.GET.get("formula", "").strip()
     sort_field = request.GET.get("sort", "")
     direction = "desc" if request.GET.get("dir") == "desc" else "asc"
@@ -177,7 +166,7 @@ def table_records(request, base_id: str, table: str):
     names = [field["name"] for field in info["fields"]]
     page, error = {"records": [], "offset": None}, None
     try:
-        page = selectors.record_list(
+        page = services.record_list(
             base_id=base.base_id, table=info["id"], filter_by_formula=formula or None,
             sort=[{"field": sort_field, "direction": direction}]
             if sort_field in names else None,

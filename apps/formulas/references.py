@@ -77,3 +77,41 @@ def rewrite(source: str, replace: Callable[[str], str]) -> str:
         last = end
     parts.append(source[last:])
     return "".join(parts)
+
+
+def last_modified_time_from_field(formula, name: str):
+    """``formula`` (parsed) with every LAST_MODIFIED_TIME() read from the field ``name``
+    instead (as a date): the value of a last-modified-time field watching every field."""
+    from . import ast
+
+    def swap(node):
+        if isinstance(node, ast.Call):
+            if node.name.upper() == "LAST_MODIFIED_TIME" and not node.args:
+                return ast.Call("DATETIME_PARSE", (ast.FieldRef(name, pos=node.pos),),
+                                pos=node.pos)
+            return ast.Call(node.name, tuple(swap(arg) for arg in node.args), pos=node.pos)
+        if isinstance(node, ast.Unary):
+            return ast.Unary(node.op, swap(node.operand), pos=node.pos)
+        if isinstance(node, ast.Binary):
+            return ast.Binary(node.op, swap(node.left), swap(node.right), pos=node.pos)
+        return node
+
+    return ast.Formula(source=formula.source, root=swap(formula.root),
+                       field_names=formula.field_names | {name})
+
+
+def field_text_equalities(formula) -> list[tuple[str, str]]:
+    """(field name, text) of each ``{Field} = 'text'`` at the top of a parsed formula or
+    of its top-level AND: conditions every matching record meets."""
+    from . import ast
+
+    def found(node):
+        if isinstance(node, ast.Call) and node.name.upper() == "AND":
+            return [item for arg in node.args for item in found(arg)]
+        if isinstance(node, ast.Binary) and node.op == "=":
+            for field, text in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(field, ast.FieldRef) and isinstance(text, ast.String):
+                    return [(field.name, text.value)]
+        return []
+
+    return found(formula.root)

@@ -60,6 +60,8 @@ SHARED_APPS = [
     "corsheaders",
     "channels",
     "apps.sandbox",
+    "oauth2_provider",
+    "apps.schedules",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -67,6 +69,8 @@ TENANT_APPS = [
     "apps.files",
     "apps.mcp",
     "apps.chat",
+    "apps.analytics",
+    "apps.workflows",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -88,11 +92,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "apps.tenants.middleware.TenantResolutionMiddleware",
+    "apps.accounts.middleware.TenantResolutionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.analytics.middleware.RequestEventMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -111,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.tenants.context_processors.tenancy",
+                "apps.accounts.context_processors.tenancy",
             ],
         },
     },
@@ -212,7 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.handlers.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.TenantRateThrottle",
         "apps.core.throttling.ApiKeyRateThrottle",
@@ -402,3 +407,11 @@ except ValueError as error:
 
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+
+from .analytics import *  # noqa: E402, F403
+from .mail import *  # noqa: E402, F403
+from .oauth import *  # noqa: E402, F403
+from .security import *  # noqa: E402,F403
+from .workflows import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}  # noqa: F405

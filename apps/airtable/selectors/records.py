@@ -3,9 +3,13 @@
 A read is answered from the mirror unless it asks for `consistency="live"`,
 the table's last sync is older than its `max_age`, the table was never
 synced, or it names a view (views are not mirrored); those are passed to
-Airtable as they are, and a stale table gets a sync queued. Formulas over
-linked-record fields see the linked records' primary values, read from the
-mirror's rows of the linked table.
+Airtable as they are. Formulas over linked-record fields see the linked
+records' primary values, read from the mirror's rows of the linked table.
+
+Selectors only read. What a read calls for (a sync of a stale table, counting
+the fields a query filters or sorts on, refreshing a schema that does not know
+a table or field) is said in the `RecordPage` and done by the read services
+(apps.airtable.services.reads), which views and tools call.
 
 On the mirror, filterByFormula becomes a WHERE condition; a formula without
 an exact SQL translation (NotCompilable) is evaluated in Python over the rows
@@ -18,46 +22,51 @@ import contextlib
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.formulas import (
     FormulaError,
     NotCompilable,
-    ast,
     compile_filter,
     evaluate,
+    field_references_rewrite,
+    field_text_equalities,
     is_truthy,
+    last_modified_time_from_field,
     parse,
 )
 from apps.formulas.fieldtypes import SELECT, TEXT, display_text, field_type
-from apps.formulas.references import rewrite
 
+from ..clients import connection_client
 from ..exceptions import (
-    AirtableError,
     FormulaInvalid,
     InvalidQuery,
+    QueryTimeout,
     RecordNotFound,
     TableNotFound,
 )
-from ..models import AirtableConnection, Base, Record
+from ..limits import (
+    FIELDS_MAX,
+    FORMULA_MAX,
+    PAGE_SIZE_MAX,
+    RECORD_ID,
+    SORTS_MAX,
+    airtable_timestamp,
+)
+from ..models import AirtableConnection, Record
 from .schema import base_schema, field_map, field_name, linked_tables, table_info
 from .sorting import Unsortable, sort_keys
 
 RECORD_TABLE = Record._meta.db_table
 MIRROR_OFFSET = re.compile(r"^m(\d{1,9})\.([0-9a-f]{10})$")
 AIRTABLE_OFFSET = re.compile(r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$")
-RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
-MAX_FORMULA = 50_000
-MAX_SORTS = 20
-MAX_FIELDS = 500
-MAX_PAGE_SIZE = 100
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
-SCHEMA_REFRESH_SECONDS = 30
 FETCH_CHUNK = 2000
 
 
@@ -93,13 +102,6 @@ class _Plan:
     live_reason: str | None = None
 
 
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def record_json(record_id: str, created_time: datetime, fields: dict | str,
                 only: list[str] | None = None) -> dict:
     if isinstance(fields, str):
@@ -107,7 +109,7 @@ def record_json(record_id: str, created_time: datetime, fields: dict | str,
         fields = json.loads(fields)
     if only is not None:
         fields = {name: fields[name] for name in only if name in fields}
-    return {"id": record_id, "createdTime": iso(created_time), "fields": fields}
+    return {"id": record_id, "createdTime": airtable_timestamp(created_time), "fields": fields}
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -131,14 +133,14 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     if filter_by_formula is not None and not isinstance(filter_by_formula, str):
         raise InvalidQuery("filterByFormula must be text.",
                            errors={"filterByFormula": ["Must be text."]})
-    if filter_by_formula and len(filter_by_formula) > MAX_FORMULA:
+    if filter_by_formula and len(filter_by_formula) > FORMULA_MAX:
         raise InvalidQuery("filterByFormula is too long.",
-                           errors={"filterByFormula": [f"At most {MAX_FORMULA} characters."]})
+                           errors={"filterByFormula": [f"At most {FORMULA_MAX} characters."]})
     sorts = []
     if sort is not None:
-        if not isinstance(sort, list | tuple) or len(sort) > MAX_SORTS:
+        if not isinstance(sort, list | tuple) or len(sort) > SORTS_MAX:
             raise InvalidQuery("sort must be a list of {field, direction}.",
-                               errors={"sort": [f"A list of at most {MAX_SORTS} items."]})
+                               errors={"sort": [f"A list of at most {SORTS_MAX} items."]})
         for index, item in enumerate(sort):
             if not isinstance(item, dict) or not isinstance(item.get("field"), str) \
                     or not item["field"]:
@@ -150,7 +152,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
                                    errors={f"sort[{index}][direction]": ["asc or desc."]})
             sorts.append({"field": item["field"][:255], "direction": direction})
     if fields is not None:
-        if not isinstance(fields, list | tuple) or len(fields) > MAX_FIELDS or \
+        if not isinstance(fields, list | tuple) or len(fields) > FIELDS_MAX or \
                 not all(isinstance(name, str) for name in fields):
             raise InvalidQuery("fields must be a list of field names or ids.",
                                errors={"fields[]": ["A list of names."]})
@@ -179,7 +181,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     return _Query(
         formula=filter_by_formula.strip() or None if filter_by_formula else None,
         sort=sorts, fields=fields,
-        page_size=_int(page_size, "pageSize", low=1, high=MAX_PAGE_SIZE),
+        page_size=_int(page_size, "pageSize", low=1, high=PAGE_SIZE_MAX),
         offset=offset or None,
         max_records=None if max_records is None else _int(max_records, "maxRecords", low=1),
         consistency=consistency, max_age=max_age, view=view)
@@ -206,7 +208,7 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     if query.formula:
         # Fields may be named by id, {fldXXXXXXXXXXXXXX}, as Airtable accepts.
         by_id = {item["id"]: item["name"] for item in info["fields"]}
-        formula = rewrite(query.formula, lambda key: by_id.get(key, key)) \
+        formula = field_references_rewrite(query.formula, lambda key: by_id.get(key, key)) \
             if "fld" in query.formula else query.formula
         try:
             plan.parsed = parse(formula, fields=list(fmap))
@@ -223,7 +225,7 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
             if modified is None:
                 plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
             else:
-                plan.parsed = _read_last_modified_from(plan.parsed, modified)
+                plan.parsed = last_modified_time_from_field(plan.parsed, modified)
     for index, item in enumerate(query.sort):
         name = field_name(info, item["field"])
         if name is None:
@@ -254,57 +256,18 @@ def _last_modified_field(info: dict) -> str | None:
     return None
 
 
-def _read_last_modified_from(formula: ast.Formula, name: str) -> ast.Formula:
-    """``formula`` with LAST_MODIFIED_TIME() read from the field ``name`` (as a date)."""
-
-    def swap(node):
-        if isinstance(node, ast.Call):
-            if node.name.upper() == "LAST_MODIFIED_TIME" and not node.args:
-                return ast.Call("DATETIME_PARSE", (ast.FieldRef(name, pos=node.pos),),
-                                pos=node.pos)
-            return ast.Call(node.name, tuple(swap(arg) for arg in node.args), pos=node.pos)
-        if isinstance(node, ast.Unary):
-            return ast.Unary(node.op, swap(node.operand), pos=node.pos)
-        if isinstance(node, ast.Binary):
-            return ast.Binary(node.op, swap(node.left), swap(node.right), pos=node.pos)
-        return node
-
-    return ast.Formula(source=formula.source, root=swap(formula.root),
-                       field_names=formula.field_names | {name})
-
-
-def _refresh_allowed(base_id: str) -> bool:
-    return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
-
-
 def _planned(base_id: str, table, query: _Query) -> _Plan:
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
-        if not _refresh_allowed(base_id):
-            raise miss.error from None
-    from ..services.sync import base_schema_refresh
-
-    with contextlib.suppress(AirtableError):
-        # When Airtable cannot say whether the table or field is new, what we know answers.
-        base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
-    try:
-        return _plan(base_schema(base_id), table, query)
-    except _SchemaMiss as miss:
+        # A table or field the mirror's schema does not know: the read services
+        # refresh the schema once and ask again.
+        miss.error.schema_miss = True
         raise miss.error from None
 
 
 def _client(schema: dict):
-    # Services import these selectors, so they are imported when called.
-    from ..services.connections import connection_client
-
     return connection_client(AirtableConnection.objects.get(pk=schema["base"]["connection_id"]))
-
-
-def _sync_soon(base_id: str) -> None:
-    from ..services.sync import base_sync
-
-    base_sync(base_id=base_id, trigger="stale-read")
 
 
 # --- listing ----------------------------------------------------------------------------------
@@ -325,14 +288,10 @@ def _live(plan: _Plan, query: _Query) -> dict:
     return {"records": page["records"], "offset": page["offset"]}
 
 
-def _uses_record(plan: _Plan) -> None:
-    from ..services.indexes import field_uses_record
-
+def _used_fields(plan: _Plan) -> frozenset[str]:
     names = set(plan.parsed.field_names) if plan.parsed is not None else set()
     names.update(name for name, _desc in plan.sort)
-    if names:
-        field_uses_record(schema_name=connection.schema_name, table_pk=plan.table["pk"],
-                          base_id=plan.schema["base"]["id"], field_names=names)
+    return frozenset(names)
 
 
 def _order_by(plan: _Plan) -> tuple[str, list]:
@@ -349,25 +308,13 @@ def _order_by(plan: _Plan) -> tuple[str, list]:
 SEPARATORS_ONLY = re.compile(r"^(, )*$")
 
 
-def _link_equalities(node) -> list[tuple[str, str]]:
-    """(link field, text) of each `{Link} = 'text'` at the top of the formula (or of its
-    top-level AND)."""
-    if isinstance(node, ast.Call) and node.name.upper() == "AND":
-        return [found for arg in node.args for found in _link_equalities(arg)]
-    if isinstance(node, ast.Binary) and node.op == "=":
-        for field, text in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(field, ast.FieldRef) and isinstance(text, ast.String):
-                return [(field.name, text.value)]
-    return []
-
-
 def _link_prefilter(plan: _Plan) -> tuple[str, list]:
     """A condition the GIN index on `fields` serves, implied by `{Link} = 'text'`: the
     record links to a record whose primary value occurs in the text (every linked name
     does, when the comma-joined names equal it). Narrows a scan of the whole table to
     the few rows that can match; the compiled filter still decides."""
     parts, params = [], []
-    for name, text in _link_equalities(plan.parsed.root):
+    for name, text in field_text_equalities(plan.parsed):
         spec = plan.field_map[name]
         if spec.link is None or SEPARATORS_ONLY.match(text) or \
                 field_type(spec.link.primary.type).value not in (TEXT, SELECT):
@@ -410,13 +357,15 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             params += prefilter_params
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
-    if evaluate_in_python:
-        rows = _python_filtered(plan, select, params + order_params, start, limit + 1)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{select} LIMIT %s OFFSET %s",
-                           params + order_params + [limit + 1, start])
-            rows = cursor.fetchall()
+    with bounded_query() as deadline:
+        if evaluate_in_python:
+            rows = _python_filtered(plan, select, params + order_params, start, limit + 1,
+                                    deadline)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{select} LIMIT %s OFFSET %s",
+                               params + order_params + [limit + 1, start])
+                rows = cursor.fetchall()
     records = [record_json(row[0], row[1], row[2], plan.fields) for row in rows[:limit]]
     more = len(rows) > limit and (query.max_records is None or start + limit < query.max_records)
     return {"records": records, "offset": f"m{start + limit}.{digest}" if more else None}
@@ -457,7 +406,30 @@ def _with_link_names(plan: _Plan, links: dict[str, dict], rows: list) -> list[di
     return values
 
 
-def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int) -> list:
+@contextlib.contextmanager
+def bounded_query():
+    """A transaction whose statements PostgreSQL cancels after MIRROR_QUERY_TIMEOUT_MS; yields
+    the monotonic deadline for work done in Python. Either overrun is QueryTimeout."""
+    timeout_ms = settings.MIRROR_QUERY_TIMEOUT_MS
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                               [f"{timeout_ms}ms"])
+            yield time.monotonic() + timeout_ms / 1000
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        raise _too_slow(timeout_ms) from None
+
+
+def _too_slow(timeout_ms: int) -> QueryTimeout:
+    return QueryTimeout(f"The query ran past the {timeout_ms / 1000:g} s limit of the mirror; "
+                        "narrow the filter or sort on fewer fields.")
+
+
+def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int,
+                     deadline: float) -> list:
     formula = plan.parsed
     links = linked_tables(plan.schema, plan.field_map, formula.field_names)
     found: list = []
@@ -471,6 +443,8 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
             if not rows:
                 break
             for row, values in zip(rows, _with_link_names(plan, links, rows), strict=True):
+                if time.monotonic() > deadline:
+                    raise _too_slow(settings.MIRROR_QUERY_TIMEOUT_MS)
                 try:
                     keep = is_truthy(evaluate(formula, values, record_id=row[0],
                                               created_time=row[1], last_modified_time=row[3]))
@@ -486,10 +460,23 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
     return found
 
 
-def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of records and what the read calls for: a sync of the base when the
+    mirror was too old or never synced, and the fields the mirror filtered or sorted
+    on (counted towards their indexes)."""
+
+    page: dict
+    base_id: str
+    table_pk: int
+    sync_due: bool = False
+    used_fields: frozenset[str] = frozenset()
+
+
+def record_page(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
                 page_size=100, offset=None, max_records=None, consistency="mirror",
-                max_age=None, view=None) -> dict:
-    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
+                max_age=None, view=None) -> RecordPage:
+    """One page of records in Airtable's shape, with what the read calls for.
     `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
     query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
                    page_size=page_size, offset=offset, max_records=max_records,
@@ -497,6 +484,7 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
     plan = _planned(base_id, table, query)
     base_id = plan.schema["base"]["id"]
     synced_at = plan.table["last_synced_at"]
+    sync_due = False
     live = query.consistency == "live" or query.view is not None or plan.live_reason
     if not live and query.offset and not MIRROR_OFFSET.match(query.offset):
         live = True  # the next page of a listing that Airtable answered
@@ -507,22 +495,29 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
         except Unsortable:
             live = True
         if synced_at is None:
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
         elif query.max_age is not None and \
                 timezone.now() - synced_at > timedelta(seconds=query.max_age):
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
     if live:
         if query.offset and MIRROR_OFFSET.match(query.offset):
             raise InvalidQuery("This offset came from the mirror; ask with the same "
                                "consistency.", errors={"offset": ["Invalid offset."]})
-        return _live(plan, query)
-    _uses_record(plan)
-    return _mirror(plan, query, order_sql, order_params)
+        return RecordPage(page=_live(plan, query), base_id=base_id, table_pk=plan.table["pk"],
+                          sync_due=sync_due)
+    return RecordPage(page=_mirror(plan, query, order_sql, order_params), base_id=base_id,
+                      table_pk=plan.table["pk"], used_fields=_used_fields(plan))
 
 
-def record_get(*, base_id, table, record_id) -> dict:
+def record_list(*, base_id, table, **options) -> dict:
+    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}
+    (the options of record_page), without the upkeep the read services add."""
+    return record_page(base_id=base_id, table=table, **options).page
+
+
+def record_get(*, base_id, table, record_id, ask_airtable_on_miss=True) -> dict:
+    """A record from the mirror; one it does not have is asked of Airtable (it may be newer
+    than the last sync) unless ask_airtable_on_miss=False and the table has been synced."""
     if not isinstance(record_id, str) or not RECORD_ID.match(record_id):
         raise RecordNotFound("There is no such record.")
     plan = _planned(base_id, table, _query(
@@ -532,6 +527,8 @@ def record_get(*, base_id, table, record_id) -> dict:
            .values_list("record_id", "created_time", "fields").first())
     if row is not None:
         return record_json(*row)
+    if not ask_airtable_on_miss and plan.table["last_synced_at"] is not None:
+        raise RecordNotFound(f"Table {plan.table['name'][:200]!r} has no record {record_id}.")
     return _client(plan.schema).record_get(plan.schema["base"]["id"], plan.table["id"], record_id)
 
 

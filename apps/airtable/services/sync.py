@@ -1,6 +1,7 @@
 """Syncing bases into the mirror.
 
-A sync is a SyncJob row run by the Celery task `airtable.base_sync`:
+A sync is a SyncJob row, queued by `base_sync` and run by `sync_job_run`
+(the Celery task `airtable.sync_job_run`):
 
 1. the base's schema (meta/bases/{id}/tables) refreshes the tables and fields
    rows; a renamed field moves its key in every mirrored record;
@@ -26,14 +27,17 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import schema_cache, signals, tasks
+from apps.core.jobs import enqueue_on_commit
+from apps.sandbox.services import sandbox_seed_demo
+
+from .. import schema_cache, signals
 from ..clients import AirtableClient
 from ..exceptions import (
     AirtableError,
@@ -42,12 +46,14 @@ from ..exceptions import (
     BaseNotFound,
     InvalidQuery,
 )
-from ..models import Base, Field, FieldIndex, SyncJob, Table
+from ..limits import airtable_timestamp
+from ..models import AirtableConnection, Base, Field, FieldIndex, SyncJob, Table
 from .connections import (
     _bases_store,
     _connection,
     connection_bases_refresh,
     connection_client,
+    connection_create,
 )
 from .indexes import field_index_drop
 from .mirror import (
@@ -158,7 +164,7 @@ def _analyze_queue() -> None:
     """Fresh statistics after a large sync, so the planner picks the expression
     indexes for the new rows (in a task: ANALYZE of a large mirror takes seconds)."""
     schema_name = connection.schema_name
-    transaction.on_commit(lambda: tasks.mirror_analyze.delay(schema_name=schema_name))
+    enqueue_on_commit("airtable.mirror_analyze", schema_name=schema_name)
 
 
 def _primary_indexes_queue(tables: list[Table]) -> None:
@@ -171,18 +177,15 @@ def _primary_indexes_queue(tables: list[Table]) -> None:
     done = set(FieldIndex.objects.filter(table__in=tables).values_list("table_id", "field_name"))
     for table_pk, name in names.items():
         if (table_pk, name) not in done:
-            transaction.on_commit(lambda table_pk=table_pk, name=name:
-                                  tasks.field_indexes_ensure.delay(
-                                      schema_name=schema_name, table_pk=table_pk,
-                                      field_names=[name]))
+            enqueue_on_commit("airtable.field_indexes_ensure", schema_name=schema_name,
+                              table_pk=table_pk, field_names=[name])
 
 
 # --- jobs -------------------------------------------------------------------------------------
 
 
 def _enqueue(job: SyncJob) -> None:
-    schema_name = connection.schema_name
-    transaction.on_commit(lambda: tasks.base_sync.delay(schema_name=schema_name, job_id=job.pk))
+    enqueue_on_commit("airtable.sync_job_run", schema_name=connection.schema_name, job_id=job.pk)
 
 
 def _stale_before() -> datetime:
@@ -276,8 +279,7 @@ def _fetch(plan: _TablePlan, base_id: str, events: queue.Queue, stop: threading.
                     return
                 events.put(("records", plan, page))
         else:
-            since = plan.since.astimezone(UTC)
-            since = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+            since = airtable_timestamp(plan.since)
             formula = f"IS_AFTER(LAST_MODIFIED_TIME(), DATETIME_PARSE('{since}'))"
             for page in plan.client.iter_record_pages(base_id, table_id,
                                                       filter_by_formula=formula):
@@ -474,6 +476,13 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
     if status == SyncJob.Status.FAILED:
         Base.objects.filter(pk=job.base_id).update(last_sync_error=job.error)
         schema_cache.invalidate(job.base.base_id)
+    if job.finished_at is not None:
+        signals.sync_job_finished.send_robust(
+            sender=SyncJob, schema_name=connection.schema_name, base_id=job.base.base_id,
+            job_id=job.pk, status=status, full=job.full, trigger=job.trigger,
+            records=job.created_count + job.updated_count + job.deleted_count,
+            requests=job.requests_count, rate_limited=job.rate_limited_count,
+            duration_ms=round((now - (job.started_at or now)).total_seconds() * 1000))
 
 
 def connection_sync(*, connection_id) -> list[SyncJob]:
@@ -486,3 +495,25 @@ def connection_sync(*, connection_id) -> list[SyncJob]:
     connection.save(update_fields=["last_test_ok", "last_error", "last_tested_at"])
     return [base_sync(base_id=base.base_id, full=base.last_synced_at is None, trigger="connect")
             for base in bases]
+
+
+DEMO_CONNECTION_NAME = "Demo base (sandbox)"
+
+
+def connection_demo_create(*, endpoint_url: str, created_by_id: int | None = None,
+                           records: int = 300) -> tuple[AirtableConnection, list[SyncJob]]:
+    """One click for a first run: a demo base of this platform's sandbox, made for this team
+    alone, connected, and its first full sync queued at once. When the sandbox cannot be
+    reached yet, the worker discovers and syncs the base as soon as it can."""
+    if not settings.SANDBOX_ENABLED:
+        raise InvalidQuery("The sandbox is turned off on this platform (SANDBOX_ENABLED).")
+    _base_id, token = sandbox_seed_demo(records=records)
+    demo = connection_create(name=DEMO_CONNECTION_NAME, token=token,
+                             endpoint_url=endpoint_url, created_by_id=created_by_id)
+    bases = list(demo.bases.all())
+    if not bases:
+        enqueue_on_commit("airtable.connection_sync", schema_name=connection.schema_name,
+                          connection_id=demo.pk)
+        return demo, []
+    return demo, [base_sync(base_id=base.base_id, full=True, trigger="connect")
+                        for base in bases]

@@ -1,5 +1,6 @@
 """Every write and rule of the chat."""
 
+from .completion import prompt_complete
 from .config import chat_settings_update, provider_config_resolve, provider_status
 from .control import CancelToken
 from .conversations import (
@@ -8,10 +9,9 @@ from .conversations import (
     conversation_stop,
     conversation_update,
 )
-from .loop import Caller, Turn, turn_start
+from .loop import Turn, turn_start
 
 __all__ = [
-    "Caller",
     "CancelToken",
     "Turn",
     "chat_settings_update",
@@ -19,6 +19,7 @@ __all__ = [
     "conversation_delete",
     "conversation_stop",
     "conversation_update",
+    "prompt_complete",
     "provider_config_resolve",
     "provider_status",
     "turn_start",

@@ -49,7 +49,7 @@ def test_each_discovered_base_gets_a_spread_periodic_sync(team_a, client_for, se
     _create(client_for(jwt=team_a.jwt()), server, sandbox.token)
     name = f"airtable-sync:{team_a.tenant.schema_name}:{sandbox.base_id}"
     task = PeriodicTask.objects.get(name=name)
-    assert task.task == "airtable.scheduled_sync"
+    assert task.task == "airtable.base_sync_scheduled"
     assert json.loads(task.kwargs) == {"schema_name": team_a.tenant.schema_name,
                                        "base_id": sandbox.base_id}
     minute = task.crontab.minute
@@ -191,3 +191,21 @@ def test_update_a_connection(team_a, client_for, server, make_base):
     assert fixed.json()["last_test_ok"] is True
     assert client.patch(f"{URL}/{connection_id}", {"endpoint_url": "http://x.example/"},
                         format="json").status_code == 400
+
+
+def test_sandbox_endpoint_must_be_this_platform_at_an_allowed_address(team_a, client_for,
+                                                                      settings):
+    client = client_for(jwt=team_a.jwt())
+    for endpoint in ("https://evil.example/sandbox/airtable", "http://10.0.0.7/sandbox/airtable",
+                     "http://127.0.0.1@evil.example/sandbox/airtable"):
+        answer = client.post(URL, {"name": "x", "token": "patX", "endpoint_url": endpoint},
+                             format="json")
+        assert answer.status_code == 400, endpoint
+        assert "endpoint_url" in answer.json()["errors"]
+    settings.URLGUARD_ALLOWED_NETWORKS = []
+    answer = client.post(URL, {"name": "x", "token": "patX",
+                               "endpoint_url": "http://127.0.0.1:9/sandbox/airtable"},
+                         format="json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "ERROR_VALIDATION"
+    assert "endpoint_url" in answer.json()["errors"]
