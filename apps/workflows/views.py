@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.decorators import tenant_page
+from apps.accounts.decorators import tenant_page
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.tools import tool_registry
 

@@ -33,6 +33,7 @@ from apps.core.tools import ToolContext, tool_registry
 
 from ..exceptions import StepFailed
 from ..models import StepResult, WorkflowRun
+from ..signals import workflow_run_finished
 from ..steps import BUILTIN_STEPS, DelayStep, StepContext, step_writes
 from ..templating import render
 from .notices import run_failed_notify
@@ -103,6 +104,12 @@ def _finish(run: WorkflowRun, status: str, error: dict | None = None) -> None:
                             "error"])
     if status == Status.FAILED:
         run_failed_notify(run=run)
+    started = run.started_at or run.created_at or run.finished_at
+    workflow_run_finished.send_robust(
+        sender=WorkflowRun, schema_name=connection.schema_name, run_id=run.pk,
+        workflow_id=run.workflow_id, workflow_name=run.workflow.name, status=status,
+        duration_ms=round((run.finished_at - started).total_seconds() * 1000),
+        trigger=(run.trigger or {}).get("type", ""), user_id=run.owner_id)
 
 
 def _renew(walk: _Walk) -> str | None:
