@@ -197,6 +197,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--schedules", type=int, default=10_000)
     parser.add_argument("--latency-samples", type=int, default=30)
+    parser.add_argument("--parts", default="tick,throughput,latency")
     args = parser.parse_args()
     setup_django()
     from apps.accounts.selectors import user_get_by_email
@@ -210,10 +211,14 @@ def main() -> None:
         tenant, base_id, _key = tenant_with_base(server, slug="bench-workflows", records=50,
                                                  sandbox_token=token)
         owner = user_get_by_email("owner@bench-workflows.example.com")
-        report("Schedules", tick_bench(tenant, owner, args.schedules))
-        report("Throughput", [throughput(tenant, owner, args.runs, 1),
-                              throughput(tenant, owner, args.runs, 2)])
-        report("Latency", latency(tenant, owner, server, base_id, args.latency_samples))
+        parts = args.parts.split(",")
+        if "tick" in parts:
+            report("Schedules", tick_bench(tenant, owner, args.schedules))
+        if "throughput" in parts:
+            report("Throughput", [throughput(tenant, owner, args.runs, 1),
+                                  throughput(tenant, owner, args.runs, 2)])
+        if "latency" in parts:
+            report("Latency", latency(tenant, owner, server, base_id, args.latency_samples))
     finally:
         server.stop()
 
