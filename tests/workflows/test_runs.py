@@ -132,7 +132,7 @@ def test_a_workflow_that_triggers_itself_stops_at_depth_five(
 class _Flaky(BaseHTTPRequestHandler):
     seen: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).seen.append((time.monotonic(), self.headers.get("Idempotency-Key")))
         self.send_response(503)
@@ -146,7 +146,6 @@ class _Flaky(BaseHTTPRequestHandler):
 
 def test_a_503_with_retry_after_is_retried_then_the_run_fails_with_the_reason(
         team_a, api, create, settings, django_capture_on_commit_callbacks):
-    settings.WORKFLOWS_HTTP_ALLOW_PRIVATE = True
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     _Flaky.seen = []
@@ -169,8 +168,9 @@ def test_a_503_with_retry_after_is_retried_then_the_run_fails_with_the_reason(
     assert all(gap >= 0.95 for gap in gaps), gaps  # Retry-After: 1 beats the 0.1 s backoff
 
 
-def test_http_request_refuses_loopback_unless_allowed(team_a, api, create,
+def test_http_request_refuses_loopback_unless_allowed(team_a, api, create, settings,
                                                       django_capture_on_commit_callbacks):
+    settings.URLGUARD_ALLOWED_NETWORKS = []  # the test settings allow loopback
     workflow = create(steps=[{"id": "post", "type": "http_request",
                               "params": {"url": "http://127.0.0.1:9/x"}}])
     with django_capture_on_commit_callbacks(execute=True):
