@@ -264,6 +264,19 @@ def answered_by(api: httpx.Client, url: str, params: dict) -> str:
     return "mirror" if offset.startswith("m") else "Airtable (live)"
 
 
+def warm(tenant, base_id: str, table: str, params: dict) -> None:
+    """Use the query in this process until the mirror indexes what it reads (an index is
+    made after a few uses, by a task that runs here, eagerly): steady state, as the
+    records API serves it once the worker has built them."""
+    sort = [{"field": params["sort[0][field]"], "direction": params.get("sort[0][direction]",
+                                                                         "asc")}] \
+        if "sort[0][field]" in params else None
+    with tenant_context(tenant):
+        for _ in range(30):
+            selectors.record_list(base_id=base_id, table=table, sort=sort,
+                                  filter_by_formula=params.get("filterByFormula"))
+
+
 def query_rows(server: Server, tenant, user, base_id: str, token: str,
                runs: int) -> list[tuple[str, str]]:
     key = api_key_create(tenant=tenant, user=user, name="bench", scopes=["read"])[1]
@@ -274,6 +287,7 @@ def query_rows(server: Server, tenant, user, base_id: str, token: str,
     for label, table, params in pick_queries(sandbox, base_id):
         url = f"/airtable/bases/{base_id}/tables/{table}/records"
         query = {**params, "pageSize": 100}
+        warm(tenant, base_id, table, params)
         how = answered_by(api, url, params)
         timed(lambda url=url, query=query: api.get(url, params=query), 10)
         mirror = timed(lambda url=url, query=query: api.get(url, params=query), runs)
