@@ -17,7 +17,8 @@ class AnalyticsEvent(models.Model):
     type = models.CharField(max_length=40)
     user_id = models.BigIntegerField(null=True)
     api_key_id = models.BigIntegerField(null=True)
-    grant_id = models.BigIntegerField(null=True)
+    # Which connection acted, as the tool-call audit names it ("OAuth: Claude (sign-in #4)").
+    grant = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict)
 
     class Meta:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
@@ -27,8 +28,13 @@ class InvalidSchedule(ValueError):
         self.field = field
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the zone files: once per process
+
+
 def zone_get(name: str) -> ZoneInfo:
-    if not isinstance(name, str) or name not in available_timezones():
+    if not isinstance(name, str) or name not in _zone_names():
         raise InvalidSchedule("timezone", "An IANA time zone name, such as Europe/Paris.")
     try:
         return ZoneInfo(name)
@@ -46,8 +52,10 @@ def cron_validate(cron: str, zone: str) -> None:
         raise InvalidSchedule("cron", f"Not a cron expression: {error}.") from None
 
 
+@lru_cache(maxsize=8192)
 def next_fire(cron: str, zone: str, after: datetime) -> datetime:
-    """The first instant strictly after `after` at which `cron` fires in `zone`, in UTC."""
+    """The first instant strictly after `after` at which `cron` fires in `zone`, in UTC.
+    Cached: the rows that fire together mostly share their expression, zone and slot."""
     local = after.astimezone(zone_get(zone)).replace(second=0, microsecond=0)
     fire = next(CronSim(cron, local))
     return fire.astimezone(ZoneInfo("UTC"))

@@ -104,5 +104,5 @@ def test_csv_exports(team_a, client_for):
     assert lines[0].startswith("tool,calls,errors,error_rate")
     assert lines[1].startswith("list_bases,4,0,0.0")
     events = b"".join(client.get("/api/v1/analytics/events.csv").streaming_content).decode()
-    assert events.splitlines()[0] == "id,timestamp,type,user_id,api_key_id,grant_id,data"
+    assert events.splitlines()[0] == "id,timestamp,type,user_id,api_key_id,grant,data"
     assert len(events.splitlines()) == 5
