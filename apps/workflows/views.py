@@ -4,10 +4,8 @@ workflow (refreshed while runs are live) and a run with each step and a replay b
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -35,17 +33,6 @@ BUILTIN_HELP = {
 }
 
 
-def member_page(view):
-    @tenant_page
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST" and not request.membership.can_write:
-            raise PermissionDenied("Viewers can't change workflows.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _or_404(getter, **kwargs):
     try:
         return getter(**kwargs)
@@ -61,7 +48,7 @@ def _palette() -> list[dict]:
     return steps
 
 
-@member_page
+@tenant_page(write=True)
 def workflow_list(request):
     query = request.GET.get("q", "").strip()[:200]
     state = request.GET.get("state", "")
@@ -88,7 +75,7 @@ def _definition_from(request) -> tuple[dict, dict]:
     return data, errors
 
 
-@member_page
+@tenant_page(write=True)
 def workflow_edit(request, workflow_id=None):
     workflow = _or_404(selectors.workflow_get, workflow_id=workflow_id) if workflow_id else None
     errors: dict = {}
@@ -124,7 +111,7 @@ def workflow_edit(request, workflow_id=None):
         "definition_json": json.dumps(workflow.definition(), indent=2) if workflow else ""})
 
 
-@member_page
+@tenant_page(write=True)
 @require_POST
 def workflow_action(request, workflow_id, action):
     workflow = _or_404(selectors.workflow_get, workflow_id=workflow_id)
@@ -163,7 +150,7 @@ def _runs_context(request, workflow_id):
             "live": any(run.status in LIVE for run in runs)}
 
 
-@member_page
+@tenant_page(write=True)
 def workflow_runs(request, workflow_id):
     context = _runs_context(request, workflow_id)
     template = "workflows/_runs.html" if request.headers.get("HX-Request") else \
@@ -171,7 +158,7 @@ def workflow_runs(request, workflow_id):
     return render(request, template, context)
 
 
-@member_page
+@tenant_page(write=True)
 def run_detail(request, run_id):
     run = _or_404(selectors.run_get, run_id=run_id)
     data = run_json(run)
@@ -186,7 +173,7 @@ def run_detail(request, run_id):
                                       "can_write": request.membership.can_write})
 
 
-@member_page
+@tenant_page(write=True)
 @require_POST
 def run_action(request, run_id, action):
     run = _or_404(selectors.run_get, run_id=run_id)

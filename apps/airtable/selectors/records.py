@@ -30,8 +30,18 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
-from apps.formulas.fieldtypes import display_text
+from apps.formulas import (
+    FormulaError,
+    NotCompilable,
+    compile_filter,
+    evaluate,
+    field_references_rewrite,
+    field_text_equalities,
+    is_truthy,
+    last_modified_time_from_field,
+    parse,
+)
+from apps.formulas.fieldtypes import SELECT, TEXT, display_text, field_type
 
 from ..clients import connection_client
 from ..exceptions import (
@@ -196,8 +206,12 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     fmap = field_map(info, schema)
     plan = _Plan(schema=schema, table=info, field_map=fmap, parsed=None)
     if query.formula:
+        # Fields may be named by id, {fldXXXXXXXXXXXXXX}, as Airtable accepts.
+        by_id = {item["id"]: item["name"] for item in info["fields"]}
+        formula = field_references_rewrite(query.formula, lambda key: by_id.get(key, key)) \
+            if "fld" in query.formula else query.formula
         try:
-            plan.parsed = parse(query.formula, fields=list(fmap))
+            plan.parsed = parse(formula, fields=list(fmap))
         except FormulaError as error:
             invalid = _formula_error(error)
             if "Unknown field" in (getattr(error, "message", "") or ""):
@@ -207,7 +221,11 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
             raise FormulaInvalid("filterByFormula is nested too deeply.",
                                  errors={"filterByFormula": ["Nested too deeply."]}) from None
         if LIVE_ONLY_FUNCTIONS.search(query.formula):
-            plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            modified = _last_modified_field(info)
+            if modified is None:
+                plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            else:
+                plan.parsed = last_modified_time_from_field(plan.parsed, modified)
     for index, item in enumerate(query.sort):
         name = field_name(info, item["field"])
         if name is None:
@@ -226,6 +244,16 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
                 names.append(name)
         plan.fields = names
     return plan
+
+
+def _last_modified_field(info: dict) -> str | None:
+    """A last-modified-time field of the table that watches every field: its value is
+    what LAST_MODIFIED_TIME() gives, which Airtable publishes only through it."""
+    for item in info["fields"]:
+        if item["type"] == "lastModifiedTime" and \
+                not (item["options"] or {}).get("referencedFieldIds"):
+            return item["name"]
+    return None
 
 
 def _planned(base_id: str, table, query: _Query) -> _Plan:
@@ -277,6 +305,29 @@ def _order_by(plan: _Plan) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
+SEPARATORS_ONLY = re.compile(r"^(, )*$")
+
+
+def _link_prefilter(plan: _Plan) -> tuple[str, list]:
+    """A condition the GIN index on `fields` serves, implied by `{Link} = 'text'`: the
+    record links to a record whose primary value occurs in the text (every linked name
+    does, when the comma-joined names equal it). Narrows a scan of the whole table to
+    the few rows that can match; the compiled filter still decides."""
+    parts, params = [], []
+    for name, text in field_text_equalities(plan.parsed):
+        spec = plan.field_map[name]
+        if spec.link is None or SEPARATORS_ONLY.match(text) or \
+                field_type(spec.link.primary.type).value not in (TEXT, SELECT):
+            continue
+        primary = spec.link.primary.name
+        parts.append(
+            f"fields @> ANY(ARRAY(SELECT jsonb_build_object(%s::text, jsonb_build_array("
+            f"_named.record_id)) FROM {RECORD_TABLE} AS _named WHERE _named.table_id = %s "
+            "AND position(COALESCE(_named.fields ->> %s, '') in %s) > 0))")
+        params += [name, spec.link.scope, primary, text]
+    return " AND ".join(parts), params
+
+
 def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> dict:
     start = 0
     digest = _query_hash(plan, query)
@@ -300,6 +351,10 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             params += condition_params
         except NotCompilable:
             evaluate_in_python = True
+        prefilter, prefilter_params = _link_prefilter(plan)
+        if prefilter:
+            where += f" AND {prefilter}"
+            params += prefilter_params
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
     with bounded_query() as deadline:

@@ -4,10 +4,11 @@ A task claims the run (a lease in the row, renewed at each step), then walks the
 the definition version the run started with. Each step's result is committed when the step
 ends, keyed by (run, step, iteration), so a redelivered task resumes at the first unfinished
 step and never repeats a finished one. A step found `running` by a later attempt was cut
-short by a dead worker: a read or an idempotent write (update_records, or an http_request,
-which sends the same Idempotency-Key every time) is simply run again; a write that is not
-idempotent (create_records, delete_records, files_import) is not repeated blindly — the
-run fails with ERROR_STEP_INTERRUPTED so a person checks the data and replays.
+short by a dead worker: a read, a write its tool declares idempotent (update_records,
+upsert_records) or an http_request (it sends the same Idempotency-Key every time) is simply
+run again; a write that is not idempotent (create_records, create_table, create_field,
+files_import) is not repeated blindly — the run fails with ERROR_STEP_INTERRUPTED so a person
+checks the data and replays.
 
 Delays and retry backoffs end the task: the run waits `queued` with `wake_at` and is queued
 again by countdown (and by the reaper), so no worker sleeps.

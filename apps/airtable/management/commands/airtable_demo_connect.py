@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
+from apps.accounts.selectors import membership_list
 from apps.airtable.clients import background_calls
 from apps.airtable.crypto import token_decrypt
 from apps.airtable.models import AirtableConnection, Base
@@ -20,6 +21,7 @@ from apps.airtable.services.sync import connection_sync
 from apps.core.jobs import enqueue_on_commit
 from apps.sandbox.services import sandbox_seed_demo
 from apps.tenants.selectors import tenant_get_by_slug
+from apps.workflows.services import workflows_seed_demo
 
 CONNECTION_NAME = "Demo sandbox"
 
@@ -48,6 +50,9 @@ class Command(BaseCommand):
             token = token_decrypt(connection.token_encrypted) if connection else None
         base_id, token = sandbox_seed_demo(records=options["records"], token=token)
         with schema_context(tenant.schema_name):
+            owner = membership_list(tenant=tenant).filter(role="owner").first()
+            if owner is not None:
+                workflows_seed_demo(owner_id=owner.user_id, base_id=base_id)
             if connection is None:
                 connection = connection_create(name=CONNECTION_NAME, token=token,
                                                endpoint_url=endpoint, discover=False)
