@@ -65,9 +65,12 @@ def user_register(*, email: str, password: str, tenant_name: str, tenant_slug: s
     return user, tenant
 
 
-def user_login(*, email: str, password: str, tenant_slug: str | None = None):
-    """Check the password and choose the tenant the tokens are issued for."""
-    user = authenticate(username=(email or "").strip().lower(), password=password)
+def user_login(*, email: str, password: str, tenant_slug: str | None = None,
+               client_ip: str | None = None):
+    """Check the password and choose the tenant the tokens are issued for. Attempts are
+    limited per `client_ip` and per account (RateLimited)."""
+    user = authenticate(username=(email or "").strip().lower(), password=password,
+                        client_ip=client_ip)
     if user is None:
         raise InvalidCredentials("The e-mail address or password is wrong.")
     if tenant_slug:

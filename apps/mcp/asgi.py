@@ -52,6 +52,8 @@ async def mcp_endpoint(scope, receive, send) -> None:
     except ApplicationError as error:
         extra = [(b"www-authenticate",
                   b'Bearer realm="mcp", error="invalid_token"')] if error.status == 401 else []
+        extra += [(name.lower().encode(), str(value).encode())
+                  for name, value in error.headers.items()]
         await _refuse(send, error.status, error.code, error.detail, extra)
         return
     scope = {**scope, CONTEXT_SCOPE_KEY: context}

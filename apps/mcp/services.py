@@ -6,6 +6,7 @@ from django.db import close_old_connections
 
 from apps.accounts.selectors import credential_from_headers, membership_get
 from apps.accounts.services import api_key_touch
+from apps.core.throttling import caller_rate_check
 from apps.core.tools import READ, WRITE, ToolContext, ToolResult, tool_registry
 
 from .exceptions import McpForbidden, McpUnauthorized
@@ -29,6 +30,8 @@ def mcp_caller_resolve(headers) -> ToolContext:
         membership = membership_get(user_id=credential.user_id, tenant=tenant)
         if membership is None or not membership.user.is_active:
             raise McpForbidden("Not a member of this tenant.")
+        caller_rate_check(schema_name=tenant.schema_name,
+                          api_key_id=credential.api_key.pk if credential.api_key else None)
         if credential.api_key is not None:
             api_key_touch(credential.api_key)
         key_writes = credential.api_key is None or credential.api_key.can_write

@@ -218,7 +218,6 @@ REST_FRAMEWORK = {
         "apps.core.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
         "tenant": env.str("THROTTLE_TENANT", default="3000/min"),
         "api_key": env.str("THROTTLE_API_KEY", default="1200/min"),

@@ -16,3 +16,16 @@ except cfg.SettingError as error:
 # Networks (CIDR) that tenant-chosen outbound URLs may reach although they are not public
 # (apps.core.urlguard): e.g. "10.0.0.0/8" for a model server on the private network.
 URLGUARD_ALLOWED_NETWORKS = env.list("URLGUARD_ALLOWED_NETWORKS", default=[])
+
+# Proxies in front of the platform that append the client to X-Forwarded-For (the nginx of
+# docker/ sets the header itself: 1). 0: the header is ignored and REMOTE_ADDR is the client.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# Every password check (API, /login, /admin/login/) is counted per client address and per
+# account; past either rate, logins are refused until the window ends (apps.accounts.backends).
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.backends.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="30/15m")
+LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/15m")
