@@ -3,11 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements/dev.txt)
 MANAGE := $(PY) manage.py
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: dev test lint bench stop migrate seed system-deps browser-deps clean help
+.PHONY: dev test lint bench stop migrate seed system-deps browser-deps static-deps clean help
 
 help:
 	@echo "make dev    run web, worker and beat on embedded PostgreSQL and Redis (demo tenant)"
@@ -18,8 +20,9 @@ help:
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	test -x $(UV) || $(PY) -m pip install --disable-pip-version-check uv==$(UV_VERSION)
+	UV_FIND_LINKS="$${UV_FIND_LINKS:-$$PIP_FIND_LINKS}" $(UV) pip install --python $(PY) \
+	  -r requirements/dev.txt -r requirements/prod.txt
 	touch $@
 
 # Debian packages the platform runs with: Redis (unless REDIS_URL is given),
@@ -35,6 +38,17 @@ system-deps:
 	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# Browser libraries from the npm registry, as package-lock.json pins them, copied into
+# static/vendor (served by the platform itself, no CDN).
+UPLOT := static/vendor/uplot/uPlot.iife.min.js
+static-deps: $(UPLOT)
+
+$(UPLOT): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Please install npm (sudo apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p static/vendor/uplot
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css static/vendor/uplot/
+
 # The browser test drives Debian's chromium through Playwright (no browser download).
 browser-deps:
 	@if ! command -v chromium >/dev/null; then \
@@ -42,16 +56,18 @@ browser-deps:
 	  else echo "Please install chromium (sudo apt-get install chromium)"; exit 1; fi; \
 	fi
 
-migrate: $(VENV)/.installed system-deps
+migrate: $(VENV)/.installed system-deps static-deps
 	$(PY) -m config.devservices start
-	$(MANAGE) migrate_platform
+	$(MANAGE) migrate_platform --verbosity 0
 
 seed: migrate
 	$(MANAGE) seed_demo
 	$(MANAGE) airtable_demo_connect
 
 # honcho gives each process a PORT of its own; the web port travels as WEB_PORT.
+# config.devready prints the address and logins once the web process answers.
 dev: seed
+	$(PY) -m config.devready --port $${PORT:-8000} & \
 	DJANGO_SETTINGS_MODULE=config.settings.dev WEB_PORT=$${PORT:-8000} $(VENV)/bin/honcho start -f Procfile
 
 stop:
@@ -61,7 +77,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check apps config tests bench
 	$(VENV)/bin/lint-imports
 
-test: $(VENV)/.installed system-deps browser-deps lint
+test: $(VENV)/.installed system-deps browser-deps static-deps lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed system-deps

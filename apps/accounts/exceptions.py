@@ -1,4 +1,4 @@
-from apps.core.exceptions import ApplicationError, Conflict, NotFound
+from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 
 
 class InvalidCredentials(ApplicationError):
@@ -20,3 +20,29 @@ class ApiKeyNotFound(NotFound):
 class MembershipExists(Conflict):
     code = "ERROR_MEMBERSHIP_EXISTS"
     title = "Already a member"
+
+
+class MemberNotFound(NotFound):
+    code = "ERROR_MEMBER_NOT_FOUND"
+    title = "Member not found"
+
+
+class LastOwner(Conflict):
+    code = "ERROR_LAST_OWNER"
+    title = "A team keeps at least one owner"
+
+
+class InvitationNotFound(NotFound):
+    code = "ERROR_INVITATION_NOT_FOUND"
+    title = "Invitation not found"
+
+
+class InvitationInvalid(ApplicationError):
+    code = "ERROR_INVITATION_INVALID"
+    status = 400
+    title = "This invitation link no longer works"
+
+
+class InvitationForOther(PermissionDenied):
+    code = "ERROR_INVITATION_FOR_OTHER"
+    title = "This invitation is for another e-mail address"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.core import signing
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.core.tools import READ, WRITE, ToolContext
 from apps.tenants.selectors import tenant_get, tenant_get_by_slug
 
-from .models import ApiKey, Membership, User
+from .exceptions import InvitationInvalid
+from .models import ApiKey, Invitation, Membership, User
 
 API_KEY_PREFIX = "pat_"
 SESSION_TENANT_KEY = "active_tenant_id"
@@ -139,3 +142,33 @@ def caller_for_member(*, tenant, user_id: int | None, channel: str,
     return ToolContext(tenant=tenant, user=membership.user,
                        scopes=frozenset({READ, WRITE} if can_write else {READ}),
                        channel=channel, api_key_id=api_key_id)
+
+
+INVITATION_SALT = "accounts.invitation"
+
+
+def invitation_list(*, tenant):
+    """The team's invitations not yet accepted or withdrawn (expired ones included)."""
+    return (Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True,
+                                      revoked_at__isnull=True)
+            .select_related("invited_by").order_by("-sent_at"))
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The open invitation a link names, or InvitationInvalid saying why not."""
+    try:
+        data = signing.loads(token or "", salt=INVITATION_SALT,
+                             max_age=settings.INVITATION_MAX_AGE_DAYS * 24 * 3600)
+    except signing.SignatureExpired:
+        raise InvitationInvalid("This invitation has expired: ask for a new one.") from None
+    except signing.BadSignature:
+        raise InvitationInvalid("This invitation link is not valid.") from None
+    invitation = (Invitation.objects.select_related("tenant", "invited_by")
+                  .filter(pk=data.get("i") if isinstance(data, dict) else None).first())
+    if invitation is None or invitation.nonce != data.get("n"):
+        raise InvitationInvalid("This invitation link has been replaced or withdrawn.")
+    if invitation.status == "expired":
+        raise InvitationInvalid("This invitation has expired: ask for a new one.")
+    if invitation.status != "pending" or not invitation.tenant.is_active:
+        raise InvitationInvalid("This invitation has already been used or withdrawn.")
+    return invitation

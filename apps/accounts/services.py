@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -17,16 +24,31 @@ from apps.core.exceptions import ManagerRequired, NotAMember, ValidationFailed
 from apps.tenants.selectors import tenant_get_by_slug
 from apps.tenants.services import tenant_create, tenant_slug_validate
 
-from .exceptions import ApiKeyNotFound, EmailTaken, InvalidCredentials, MembershipExists
-from .models import ApiKey, Membership, User
+from .exceptions import (
+    ApiKeyNotFound,
+    EmailTaken,
+    InvalidCredentials,
+    InvitationForOther,
+    InvitationInvalid,
+    InvitationNotFound,
+    LastOwner,
+    MemberNotFound,
+    MembershipExists,
+)
+from .models import ApiKey, Invitation, Membership, User
 from .selectors import (
     API_KEY_PREFIX,
+    INVITATION_SALT,
     api_key_get,
     hash_key,
+    invitation_from_token,
     membership_get,
     memberships_of_user,
     user_get_by_email,
 )
+from .signals import user_signed_in
+
+logger = logging.getLogger(__name__)
 
 
 def _password_check(password: str, user: User | None = None) -> None:
@@ -60,9 +82,16 @@ def user_register(*, email: str, password: str, tenant_name: str, tenant_slug: s
         except IntegrityError:
             raise EmailTaken("An account with this e-mail address exists.",
                              errors={"email": ["Already registered."]}) from None
+        tenant = team_create(user=user, tenant_name=tenant_name, tenant_slug=tenant_slug)
+    return user, tenant
+
+
+def team_create(*, user: User, tenant_name: str, tenant_slug: str):
+    """Another team, owned by a user who already has an account."""
+    with transaction.atomic():
         tenant = tenant_create(name=tenant_name, slug=tenant_slug)
         Membership.objects.create(user=user, tenant=tenant, role=Membership.Role.OWNER)
-    return user, tenant
+    return tenant
 
 
 def user_login(*, email: str, password: str, tenant_slug: str | None = None,
@@ -81,7 +110,13 @@ def user_login(*, email: str, password: str, tenant_slug: str | None = None,
     else:
         first = memberships_of_user(user=user).first()
         tenant = first.tenant if first else None
+    sign_in_record(user=user, tenant=tenant, method="api")
     return user, tenant
+
+
+def sign_in_record(*, user: User, tenant, method: str) -> None:
+    """Tell the other apps that a user signed in (analytics counts it)."""
+    user_signed_in.send_robust(sender=User, user_id=user.pk, tenant=tenant, method=method)
 
 
 def token_refresh(*, refresh: str) -> dict:
@@ -155,25 +190,181 @@ def api_key_revoke(*, tenant, actor: User, key_id) -> ApiKey:
     return api_key
 
 
-def member_add(*, tenant, actor: User, email: str, role: str, password: str | None = None
-               ) -> Membership:
-    """Add a user (created when new) to the tenant with a role. Owners and admins only;
-    only an owner makes another owner."""
-    actor_membership = membership_get(user_id=actor.pk, tenant=tenant)
-    if actor_membership is None or not actor_membership.can_manage:
-        raise ManagerRequired("Only owners and admins can add members.")
+def _role_check(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise ValidationFailed("Unknown role.", errors={
+            "role": [f"Not one of {', '.join(Membership.Role.values)}."]})
+
+
+def _manager(*, tenant, actor: User) -> Membership:
+    membership = membership_get(user_id=actor.pk, tenant=tenant)
+    if membership is None or not membership.can_manage:
+        raise ManagerRequired("Only owners and admins can manage members.")
+    return membership
+
+
+@dataclass
+class InvitationIssued:
+    invitation: Invitation
+    link: str
+    delivered: bool
+
+
+def invitation_link(*, invitation: Invitation, site_url: str) -> str:
+    token = signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
+    return f"{site_url.rstrip('/')}/invitations/{token}"
+
+
+def _invitation_send(*, invitation: Invitation, link: str) -> bool:
+    """Send the link; a mail server that refuses is logged and reported, not raised, so the
+    manager can pass the link on another way."""
+    context = {"invitation": invitation, "link": link, "tenant": invitation.tenant,
+               "inviter": invitation.invited_by,
+               "days": settings.INVITATION_MAX_AGE_DAYS}
+    try:
+        send_mail(subject=f"Join {invitation.tenant.name} on PyAirtable",
+                  message=render_to_string("accounts/email/invitation.txt", context),
+                  from_email=None, recipient_list=[invitation.email])
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("invitation e-mail to %s not sent: %s", invitation.email, error)
+        return False
+    return True
+
+
+def invitation_create(*, tenant, actor: User, email: str, role: str,
+                      site_url: str | None = None) -> InvitationIssued:
+    """Invite an e-mail address with a role and e-mail the link. Owners and admins only;
+    only an owner invites an owner. Inviting an address again sends a new link (the old one
+    stops working)."""
+    actor_membership = _manager(tenant=tenant, actor=actor)
+    _role_check(role)
     if role == Membership.Role.OWNER and actor_membership.role != Membership.Role.OWNER:
-        raise ManagerRequired("Only an owner can add another owner.")
+        raise ManagerRequired("Only an owner can invite another owner.")
     email = email.strip().lower()
+    existing = user_get_by_email(email)
+    if existing is not None and membership_get(user_id=existing.pk, tenant=tenant):
+        raise MembershipExists(f"{email} is already a member of this team.",
+                               errors={"email": ["Already a member."]})
+    now = timezone.now()
+    fields = {"role": role, "invited_by": actor, "nonce": secrets.token_hex(16), "sent_at": now,
+              "expires_at": now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)}
     with transaction.atomic():
-        user = user_get_by_email(email)
-        if user is None:
-            if password:
-                _password_check(password, User(email=email))
-            user = User.objects.create_user(email=email, password=password or None)
-            if not password:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-        if membership_get(user_id=user.pk, tenant=tenant):
-            raise MembershipExists(f"{email} is already a member of this tenant.")
-        return Membership.objects.create(user=user, tenant=tenant, role=role)
+        invitation = (Invitation.objects.select_for_update()
+                      .filter(tenant=tenant, email=email, accepted_at__isnull=True,
+                              revoked_at__isnull=True).first())
+        if invitation is None:
+            invitation = Invitation.objects.create(tenant=tenant, email=email, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(invitation, name, value)
+            invitation.save(update_fields=list(fields))
+    link = invitation_link(invitation=invitation, site_url=site_url or settings.SITE_URL)
+    return InvitationIssued(invitation=invitation, link=link,
+                            delivered=_invitation_send(invitation=invitation, link=link))
+
+
+def invitation_revoke(*, tenant, actor: User, invitation_id) -> Invitation:
+    _manager(tenant=tenant, actor=actor)
+    invitation = Invitation.objects.filter(tenant=tenant, pk=invitation_id,
+                                           accepted_at__isnull=True,
+                                           revoked_at__isnull=True).first()
+    if invitation is None:
+        raise InvitationNotFound("No open invitation with this id in this team.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User | None = None, password: str = "",
+                      full_name: str = "") -> tuple[User, object]:
+    """Join the team an invitation names. A signed-in `user` must be the invited address;
+    otherwise an existing account proves itself with its password, and a new person's
+    account is created with the password they choose."""
+    with transaction.atomic():
+        found = invitation_from_token(token)
+        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        if invitation.status != "pending" or invitation.nonce != found.nonce:
+            raise InvitationInvalid("This invitation has already been used or withdrawn.")
+        existing = user_get_by_email(invitation.email)
+        if user is not None:
+            if user.email.lower() != invitation.email:
+                raise InvitationForOther(
+                    f"This invitation is for {invitation.email}; you are signed in as "
+                    f"{user.email}.")
+        elif existing is not None:
+            user = authenticate(username=existing.email, password=password)
+            if user is None:
+                raise InvalidCredentials(
+                    f"An account for {invitation.email} exists: enter its password to join.",
+                    errors={"password": ["Wrong password for this account."]})
+        else:
+            _password_check(password, User(email=invitation.email, full_name=full_name))
+            user = User.objects.create_user(email=invitation.email, password=password,
+                                            full_name=full_name.strip()[:150])
+        Membership.objects.get_or_create(user=user, tenant=invitation.tenant,
+                                         defaults={"role": invitation.role})
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user, invitation.tenant
+
+
+def _owners(tenant) -> int:
+    return Membership.objects.filter(tenant=tenant, role=Membership.Role.OWNER).count()
+
+
+def _member_for_change(*, tenant, membership_id) -> Membership:
+    membership = (Membership.objects.select_for_update().select_related("user")
+                  .filter(tenant=tenant, pk=membership_id).first())
+    if membership is None:
+        raise MemberNotFound("No member with this id in this team.")
+    return membership
+
+
+def member_role_change(*, tenant, actor: User, membership_id, role: str) -> Membership:
+    """Owners and admins change roles; only an owner makes or unmakes an owner, and the last
+    owner stays one."""
+    _role_check(role)
+    with transaction.atomic():
+        actor_membership = _manager(tenant=tenant, actor=actor)
+        # Locks the team's owners, so two demotions at once cannot both pass the count.
+        list(Membership.objects.select_for_update().filter(tenant=tenant,
+                                                           role=Membership.Role.OWNER))
+        membership = _member_for_change(tenant=tenant, membership_id=membership_id)
+        touches_owner = Membership.Role.OWNER in (role, membership.role)
+        if touches_owner and actor_membership.role != Membership.Role.OWNER:
+            raise ManagerRequired("Only an owner can make or change an owner.")
+        if (membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER
+                and _owners(tenant) == 1):
+            raise LastOwner("This is the team's only owner: make someone else owner first.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def member_remove(*, tenant, actor: User, membership_id) -> Membership:
+    """Owners and admins remove members (only an owner removes an owner); anyone may remove
+    themselves (leave). The last owner stays. The person's API keys for the team stop
+    working."""
+    with transaction.atomic():
+        list(Membership.objects.select_for_update().filter(tenant=tenant,
+                                                           role=Membership.Role.OWNER))
+        membership = _member_for_change(tenant=tenant, membership_id=membership_id)
+        if membership.user_id != actor.pk:
+            actor_membership = _manager(tenant=tenant, actor=actor)
+            if (membership.role == Membership.Role.OWNER
+                    and actor_membership.role != Membership.Role.OWNER):
+                raise ManagerRequired("Only an owner can remove an owner.")
+        if membership.role == Membership.Role.OWNER and _owners(tenant) == 1:
+            raise LastOwner("This is the team's only owner: make someone else owner first.")
+        ApiKey.objects.filter(tenant=tenant, user_id=membership.user_id,
+                              revoked_at__isnull=True).update(revoked_at=timezone.now())
+        membership.delete()
+    return membership
+
+
+def member_leave(*, tenant, user: User) -> Membership:
+    membership = membership_get(user_id=user.pk, tenant=tenant)
+    if membership is None:
+        raise NotAMember("You are not a member of this team.")
+    return member_remove(tenant=tenant, actor=user, membership_id=membership.pk)

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.index, name="airtable-index"),
     path("connections", views.connection_add, name="airtable-connection-add"),
+    path("connections/demo", views.connection_demo, name="airtable-connection-demo"),
     path("connections/<str:connection_id>/test", views.connection_test,
          name="airtable-connection-test-page"),
     path("connections/<str:connection_id>/remove", views.connection_remove,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -64,13 +65,18 @@ def _bases_with_jobs() -> list:
 @require_GET
 @member_page()
 def index(request):
-    return render(request, "airtable/index.html", {
+    return render(request, "airtable/index.html", _index_context(request, ConnectionForm()))
+
+
+def _index_context(request, form) -> dict:
+    return {
         "connections": selectors.connection_list(),
         "bases": _bases_with_jobs(),
-        "form": ConnectionForm(),
+        "form": form,
         "can_manage": request.membership.can_manage,
         "can_write": request.membership.can_write,
-    })
+        "sandbox_enabled": settings.SANDBOX_ENABLED,
+    }
 
 
 @require_POST
@@ -90,11 +96,24 @@ def connection_add(request):
                 messages.error(request, f"Saved “{connection.name}”, but Airtable could not be "
                                         f"reached: {connection.last_error}")
             return redirect("airtable-index")
-    return render(request, "airtable/index.html", {
-        "connections": selectors.connection_list(), "bases": _bases_with_jobs(),
-        "form": form, "can_manage": True,
-        "can_write": request.membership.can_write,
-    }, status=400)
+    return render(request, "airtable/index.html", _index_context(request, form), status=400)
+
+
+@require_POST
+@member_page(manage=True)
+def connection_demo(request):
+    endpoint = request.build_absolute_uri("/sandbox/airtable")
+    try:
+        _demo, jobs = services.connection_demo_create(endpoint_url=endpoint,
+                                                      created_by_id=request.user.pk)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return redirect("airtable-index")
+    if jobs:
+        messages.success(request, "Demo base connected: its first sync is running.")
+        return redirect("airtable-base", base_id=jobs[0].base.base_id)
+    messages.info(request, "Demo base made: it appears here as soon as the worker reaches it.")
+    return redirect("airtable-index")
 
 
 @require_POST
@@ -186,6 +205,9 @@ def table_records(request, base_id: str, table: str):
         error = failure.detail
     context = {
         "base": base, "table": info, "fields": names, "records": page["records"],
+        "columns": {field["name"]: field for field in info["fields"]},
+        "link_names": selectors.record_link_names(base_id=base.base_id, table=info["id"],
+                                                  records=page["records"]),
         "next_offset": page["offset"], "formula": formula, "sort": sort_field,
         "dir": direction, "error": error, "paged": bool(offset),
         "grid_url": reverse("airtable-table", kwargs={"base_id": base.base_id,

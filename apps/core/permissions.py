@@ -44,4 +44,22 @@ class IsTenantManager(IsTenantMember):
         super().has_permission(request, view)
         if request.method not in SAFE_METHODS and not request.membership.can_manage:
             raise ManagerRequired("Only owners and admins can do this.")
+        if request.method not in SAFE_METHODS and _key_reads_only(request):
+            raise ReadOnlyCredential("This credential can read but not write.")
+        return True
+
+
+def _key_reads_only(request) -> bool:
+    api_key = getattr(request, "api_key", None)
+    return api_key is not None and not api_key.can_write
+
+
+class IsTenantMemberChangingItself(IsTenantReader):
+    """Any member, for changes whose role rules the service checks (a viewer may leave a
+    team); a read-only API key still only reads."""
+
+    def has_permission(self, request, view) -> bool:
+        super().has_permission(request, view)
+        if request.method not in SAFE_METHODS and _key_reads_only(request):
+            raise ReadOnlyCredential("This credential can read but not write.")
         return True

@@ -30,11 +30,13 @@ def tenant_slug_validate(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug) or "--" in slug:
         raise TenantSlugInvalid(
-            "A tenant slug has 3 to 40 characters: lowercase letters, digits and single "
-            "hyphens, starting with a letter.", errors={"tenant_slug": ["Invalid slug."]})
+            "A team address has 3 to 40 characters: lowercase letters, digits and single "
+            "hyphens, starting with a letter.",
+            errors={"tenant_slug": ["Use 3 to 40 lowercase letters, digits and single hyphens, "
+                                    "starting with a letter."]})
     if slug in RESERVED_SLUGS:
-        raise TenantSlugInvalid(f"'{slug}' is reserved.",
-                                errors={"tenant_slug": ["This slug is reserved."]})
+        raise TenantSlugInvalid(f"The team address '{slug}' is reserved.",
+                                errors={"tenant_slug": ["This address is reserved."]})
     return slug
 
 
@@ -59,8 +61,8 @@ def tenant_create(*, name: str, slug: str, plan: str = Tenant.Plan.FREE) -> Tena
     slug = tenant_slug_validate(slug)
     name = (name or "").strip() or slug
     if Tenant.objects.filter(slug=slug).exists():
-        raise TenantSlugTaken(f"The slug '{slug}' is already taken.",
-                              errors={"tenant_slug": ["This slug is already taken."]})
+        raise TenantSlugTaken(f"The team address '{slug}' is already taken.",
+                              errors={"tenant_slug": ["This address is already taken."]})
     tenant_template_ensure()
     connection.set_schema_to_public()
     with transaction.atomic():

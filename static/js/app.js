@@ -8,3 +8,27 @@ document.addEventListener("click", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
 });
+// A form with data-confirm asks before it is sent (Delete, Revoke, Remove, Leave).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+}, true);
+// A form with data-busy shows that it is working: its button is disabled and says so,
+// with a spinner, until the next page arrives.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-busy]");
+  if (!form || event.defaultPrevented) return;
+  const button = form.querySelector("button[type=submit], button:not([type])");
+  if (!button) return;
+  button.disabled = true;
+  button.classList.add("busy");
+  button.dataset.label = button.textContent;
+  button.textContent = form.dataset.busy;
+});
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("button.busy").forEach((button) => {
+    button.disabled = false;
+    button.classList.remove("busy");
+    button.textContent = button.dataset.label;
+  });
+});

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import ApiKey, Membership
+from ..models import ApiKey, Invitation, Membership
 
 
 class TenantSerializer(serializers.Serializer):
@@ -85,10 +85,43 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class MemberInput(serializers.Serializer):
+    """An invitation: the person sets their own password when they accept."""
+
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Membership.Role.choices, default="member")
-    password = serializers.CharField(max_length=128, required=False, trim_whitespace=False,
-                                     help_text="Sets the password of a new user.")
+
+
+class MemberRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True,
+                                        allow_null=True)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "invited_by", "created_at", "sent_at",
+                  "expires_at"]
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    email_sent = serializers.BooleanField(
+        help_text="False when the mail server refused; pass the link on another way.")
+    link = serializers.CharField(help_text="The invitation link (also e-mailed).")
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "email_sent", "link"]
+
+
+class InvitationAcceptInput(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
+    password = serializers.CharField(max_length=128, trim_whitespace=False,
+                                     help_text="A new account's password, or the existing "
+                                               "account's password.")
+    full_name = serializers.CharField(max_length=150, required=False, default="",
+                                      allow_blank=True)
 
 
 class MemberSerializer(serializers.ModelSerializer):

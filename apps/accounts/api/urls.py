@@ -11,4 +11,11 @@ urlpatterns = [
     path("api-keys", views.ApiKeyListView.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>", views.ApiKeyDetailView.as_view(), name="api-key-detail"),
     path("members", views.MemberListView.as_view(), name="api-members"),
+    path("members/<int:membership_id>", views.MemberDetailView.as_view(),
+         name="api-member-detail"),
+    path("invitations", views.InvitationListView.as_view(), name="api-invitations"),
+    path("invitations/accept", views.InvitationAcceptView.as_view(),
+         name="api-invitation-accept"),
+    path("invitations/<int:invitation_id>", views.InvitationDetailView.as_view(),
+         name="api-invitation-detail"),
 ]

@@ -5,11 +5,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.permissions import IsTenantManager
+from apps.core.exceptions import ManagerRequired
+from apps.core.permissions import IsTenantManager, IsTenantMemberChangingItself
 from apps.core.throttling import RegisterRateThrottle, client_ip
 
 from .. import selectors, services
 from . import serializers as s
+
+
+def _site_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _tenant_data(tenant):
@@ -124,10 +129,77 @@ class MemberListView(GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
 
-    @extend_schema(request=s.MemberInput, responses={201: s.MemberSerializer}, tags=["members"])
+    @extend_schema(request=s.MemberInput, responses={201: s.InvitationCreatedSerializer},
+                   tags=["members"], summary="Invite a person by e-mail")
     def post(self, request):
         serializer = s.MemberInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_add(tenant=request.tenant, actor=request.user,
-                                         **serializer.validated_data)
-        return Response(s.MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        issued = services.invitation_create(tenant=request.tenant, actor=request.user,
+                                            site_url=_site_url(request),
+                                            **serializer.validated_data)
+        invitation = issued.invitation
+        invitation.email_sent, invitation.link = issued.delivered, issued.link
+        return Response(s.InvitationCreatedSerializer(invitation).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    permission_classes = [IsTenantMemberChangingItself]
+
+    @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberSerializer},
+                   tags=["members"], summary="Change a member's role")
+    def patch(self, request, membership_id: int):
+        serializer = s.MemberRoleInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_role_change(
+            tenant=request.tenant, actor=request.user, membership_id=membership_id,
+            role=serializer.validated_data["role"])
+        return Response(s.MemberSerializer(membership).data)
+
+    @extend_schema(responses={204: None}, tags=["members"],
+                   summary="Remove a member (your own id: leave the team)")
+    def delete(self, request, membership_id: int):
+        services.member_remove(tenant=request.tenant, actor=request.user,
+                               membership_id=membership_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListView(GenericAPIView):
+    permission_classes = [IsTenantManager]
+    serializer_class = s.InvitationSerializer
+    ordering = "-sent_at"
+
+    def get_queryset(self):
+        return selectors.invitation_list(tenant=self.request.tenant)
+
+    @extend_schema(responses={200: s.InvitationSerializer(many=True)}, tags=["members"],
+                   summary="Open invitations")
+    def get(self, request):
+        if not request.membership.can_manage:
+            raise ManagerRequired("Only owners and admins see invitations.")
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.InvitationSerializer(page, many=True).data)
+
+
+class InvitationDetailView(APIView):
+    permission_classes = [IsTenantManager]
+
+    @extend_schema(responses={204: None}, tags=["members"], summary="Withdraw an invitation")
+    def delete(self, request, invitation_id: int):
+        services.invitation_revoke(tenant=request.tenant, actor=request.user,
+                                   invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptView(PublicView):
+    throttle_classes = [RegisterRateThrottle]
+
+    @extend_schema(request=s.InvitationAcceptInput, responses={200: s.RegisterOutput},
+                   tags=["auth"], summary="Accept an invitation")
+    def post(self, request):
+        serializer = s.InvitationAcceptInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, tenant = services.invitation_accept(**serializer.validated_data)
+        tokens = services.tokens_issue(user=user, tenant=tenant)
+        return Response({"user": s.UserSerializer(user).data, "tenant": _tenant_data(tenant),
+                         **tokens})

@@ -10,7 +10,7 @@ from .connections import (
     table_get,
     table_list,
 )
-from .records import record_get, record_list, record_search
+from .records import record_get, record_link_names, record_list, record_search
 
 __all__ = [
     "base_get",
@@ -18,6 +18,7 @@ __all__ = [
     "connection_get",
     "connection_list",
     "record_get",
+    "record_link_names",
     "record_list",
     "record_search",
     "sync_job_get",

@@ -13,7 +13,7 @@ from .connections import (
 from .records import records_create, records_delete, records_update, records_upsert
 from .scheduling import base_update
 from .schema import field_create, field_update, table_create, table_update
-from .sync import base_sync, base_sync_scheduled, sync_job_run
+from .sync import base_sync, base_sync_scheduled, connection_demo_create, sync_job_run
 
 __all__ = [
     "base_sync",
@@ -21,6 +21,7 @@ __all__ = [
     "base_update",
     "connection_create",
     "connection_delete",
+    "connection_demo_create",
     "connection_test",
     "connection_update",
     "field_create",

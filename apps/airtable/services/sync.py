@@ -33,6 +33,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.jobs import enqueue_on_commit
+from apps.sandbox.services import sandbox_seed_demo
+
 from .. import schema_cache, signals, tasks
 from ..clients import AirtableClient
 from ..exceptions import (
@@ -42,12 +45,13 @@ from ..exceptions import (
     BaseNotFound,
     InvalidQuery,
 )
-from ..models import Base, Field, FieldIndex, SyncJob, Table
+from ..models import AirtableConnection, Base, Field, FieldIndex, SyncJob, Table
 from .connections import (
     _bases_store,
     _connection,
     connection_bases_refresh,
     connection_client,
+    connection_create,
 )
 from .indexes import field_index_drop
 from .mirror import (
@@ -55,6 +59,7 @@ from .mirror import (
     mirror_delete_except,
     mirror_field_drop,
     mirror_field_rename,
+    mirror_observe_results,
     mirror_upsert,
 )
 from .scheduling import base_schedule_remove
@@ -328,6 +333,7 @@ def _table_finish(plan: _TablePlan, job: SyncJob, notify: bool) -> None:
         table.last_full_synced_at = plan.started_at
     table.record_count = mirror_count(table=table)
     table.save(update_fields=["last_synced_at", "last_full_synced_at", "record_count"])
+    mirror_observe_results(table=table)
     if not notify:
         return
     schema_name = connection.schema_name
@@ -472,6 +478,13 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
     if status == SyncJob.Status.FAILED:
         Base.objects.filter(pk=job.base_id).update(last_sync_error=job.error)
         schema_cache.invalidate(job.base.base_id)
+    if job.finished_at is not None:
+        signals.sync_job_finished.send_robust(
+            sender=SyncJob, schema_name=connection.schema_name, base_id=job.base.base_id,
+            job_id=job.pk, status=status, full=job.full, trigger=job.trigger,
+            records=job.created_count + job.updated_count + job.deleted_count,
+            requests=job.requests_count, rate_limited=job.rate_limited_count,
+            duration_ms=round((now - (job.started_at or now)).total_seconds() * 1000))
 
 
 def connection_sync(*, connection_id) -> list[SyncJob]:
@@ -484,3 +497,25 @@ def connection_sync(*, connection_id) -> list[SyncJob]:
     connection.save(update_fields=["last_test_ok", "last_error", "last_tested_at"])
     return [base_sync(base_id=base.base_id, full=base.last_synced_at is None, trigger="connect")
             for base in bases]
+
+
+DEMO_CONNECTION_NAME = "Demo base (sandbox)"
+
+
+def connection_demo_create(*, endpoint_url: str, created_by_id: int | None = None,
+                           records: int = 300) -> tuple[AirtableConnection, list[SyncJob]]:
+    """One click for a first run: a demo base of this platform's sandbox, made for this team
+    alone, connected, and its first full sync queued at once. When the sandbox cannot be
+    reached yet, the worker discovers and syncs the base as soon as it can."""
+    if not settings.SANDBOX_ENABLED:
+        raise InvalidQuery("The sandbox is turned off on this platform (SANDBOX_ENABLED).")
+    _base_id, token = sandbox_seed_demo(records=records)
+    demo = connection_create(name=DEMO_CONNECTION_NAME, token=token,
+                             endpoint_url=endpoint_url, created_by_id=created_by_id)
+    bases = list(demo.bases.all())
+    if not bases:
+        enqueue_on_commit("airtable.connection_sync", schema_name=connection.schema_name,
+                          connection_id=demo.pk)
+        return demo, []
+    return demo, [base_sync(base_id=base.base_id, full=True, trigger="connect")
+                        for base in bases]

@@ -1,34 +1,25 @@
-"""Showing Airtable cell values in the records grid."""
+"""Showing Airtable cell values in the records grid, as Airtable shows them: each field
+type's own display (apps.formulas.fieldtypes)."""
 
 from django import template
+from django.utils.safestring import mark_safe
+
+from apps.formulas.fieldtypes import field_type
 
 register = template.Library()
 
 
-def _text(value) -> str:
+@register.simple_tag
+def cell(record_fields: dict, field: dict, link_names: dict | None = None) -> str:
+    """The HTML of ``field``'s value in a record's fields: currencies with their symbol and
+    precision, percents, durations h:mm, dates in the field's format, links as chips with
+    the linked records' primary values, attachments as thumbnails, checkboxes as ticks."""
+    value = record_fields.get(field["name"]) if isinstance(record_fields, dict) else None
     if value is None:
         return ""
-    if value is True:
-        return "✓"
-    if isinstance(value, list):
-        return ", ".join(_text(item) for item in value)
-    if isinstance(value, dict):
-        if "error" in value:
-            return str(value["error"])
-        for key in ("name", "filename", "text", "email", "url", "specialValue"):
-            if key in value:
-                return str(value[key])
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-@register.filter
-def cell(fields: dict, name: str) -> str:
-    """The text of field `name` of a record's fields, shortened for a grid cell."""
-    text = _text(fields.get(name)) if isinstance(fields, dict) else ""
-    return text if len(text) <= 120 else text[:119] + "…"
+    html = field_type(field["type"]).display_html(value, field.get("options"),
+                                                  link_names=link_names or {})
+    return mark_safe(html)  # noqa: S308 (each type escapes what it shows)
 
 
 @register.filter

@@ -24,6 +24,8 @@ def test_signup_page_creates_team_and_logs_in(client):
         "tenant_name": "Web Co", "tenant_slug": "web-co"}, follow=True)
     assert response.status_code == 200
     assert b"Web Co" in response.content
+    assert client.get("/signup")["Location"] == "/teams/new"  # signed in: another team
+    client.logout()
     again = client.post("/signup", {
         "email": "web2@example.com", "password": "a-fine-long-password-1",
         "tenant_name": "Web Co", "tenant_slug": "web-co"})

@@ -144,3 +144,28 @@ def test_another_tenant_gets_404s(team_a, team_b, synced):
         assert answer.status_code == 404
         assert "Item 0" not in answer.content.decode()
     assert browser.post(f"/airtable/bases/{synced.base_id}/sync").status_code in (302, 404)
+
+
+def test_first_run_offers_the_demo_base_and_a_token(team_a):
+    browser = _browser(team_a)
+    index = browser.get("/airtable/").content.decode()
+    assert 'id="first-run"' in index and "Try the demo base" in index
+    assert 'data-busy="Checking the token' in index
+    answer = browser.post("/airtable/connections/demo", follow=True)
+    html = answer.content.decode()
+    # In this process the sandbox's address cannot be called back: the connection is kept
+    # and the worker discovers its base later.
+    assert "Demo base (sandbox)" in html and 'id="first-run"' not in html
+
+
+def test_viewer_is_not_offered_the_first_run(team_a):
+    viewer = team_a.add_member("first-viewer@alpha.example.com", "viewer")
+    index = _browser(team_a, viewer).get("/airtable/").content.decode()
+    assert "Try the demo base" not in index
+    assert _browser(team_a, viewer).post("/airtable/connections/demo").status_code == 403
+
+
+def test_favicon(db, client):
+    answer = client.get("/favicon.ico", follow=True)
+    assert answer.status_code == 200
+    assert b"<svg" in b"".join(answer.streaming_content)
