@@ -18,7 +18,7 @@ SYNC_RETRIES = 3
 
 @shared_task(name="airtable.base_sync", bind=True, acks_late=True, max_retries=SYNC_RETRIES)
 def base_sync(self, *, schema_name: str, job_id: int) -> str | None:
-    from .services.sync import SyncRetry, sync_job_run
+    from .services.sync import SyncLeaseHeld, SyncRetry, sync_job_run
 
     if not schema_exists(schema_name):
         return None
@@ -27,7 +27,29 @@ def base_sync(self, *, schema_name: str, job_id: int) -> str | None:
             job = sync_job_run(job_id=job_id, retry_allowed=self.request.retries < SYNC_RETRIES)
         except SyncRetry as retry:
             raise self.retry(countdown=15 * 2 ** self.request.retries, exc=retry) from None
+        except SyncLeaseHeld as held:
+            # Not one of the sync's retries: the lease ends by itself (or the job does).
+            raise self.retry(countdown=held.seconds, max_retries=None) from None
     return job.status if job is not None else None
+
+
+@shared_task(name="airtable.sync_jobs_reap", acks_late=True)
+def sync_jobs_reap() -> int:
+    """Beat, every AIRTABLE_SYNC_REAP_SECONDS: sync jobs no worker is running, in every
+    active tenant, queued again or failed."""
+    from django.db import connection
+    from django_tenants.utils import get_tenant_model
+
+    from .services.sync import sync_jobs_reap as reap
+
+    connection.set_schema_to_public()
+    schemas = list(get_tenant_model().objects.filter(is_active=True)
+                   .exclude(schema_name="public").values_list("schema_name", flat=True))
+    count = 0
+    for schema_name in schemas:
+        with schema_context(schema_name):
+            count += reap()
+    return count
 
 
 @shared_task(name="airtable.scheduled_sync", acks_late=True)

@@ -1,9 +1,12 @@
-"""Decorators for server-rendered pages."""
+"""Decorators for server-rendered pages and operator endpoints."""
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.accounts.selectors import (
@@ -29,6 +32,26 @@ def tenant_page(view):
                 return redirect(request.path)
             return render(request, "errors/no_tenant.html", status=403)
         request.membership = membership
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def metrics_token_required(view):
+    """/metrics for scrapers that send `Authorization: Bearer <METRICS_TOKEN>`; with no token
+    configured it is open (development), so production sets one (docs/security.md)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token = settings.METRICS_TOKEN
+        if token:
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                       token.encode()):
+                response = HttpResponse("metrics need the scrape token\n", status=401,
+                                        content_type="text/plain")
+                response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+                return response
         return view(request, *args, **kwargs)
 
     return wrapper

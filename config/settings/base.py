@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import env as cfg
+from config.settings.security import JOBS_BEAT_SCHEDULE
 from config.settings.workflows import *  # noqa: F403
 from config.settings.workflows import WORKFLOWS_BEAT_SCHEDULE
 
@@ -174,7 +175,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 15
-CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE, **JOBS_BEAT_SCHEDULE}
 
 # --- Auth -------------------------------------------------------------------
 

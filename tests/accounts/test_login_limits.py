@@ -99,8 +99,7 @@ def test_forwarded_for_is_believed_only_from_configured_proxies(settings):
 def test_signup_page_is_limited_per_address(db, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
         **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "register": "1/hour"}}
-    browser = Client()
-    pages = [browser.post("/signup", {
+    pages = [Client().post("/signup", {
         "email": f"page{index}@example.com", "password": "a-long-passphrase-42",
         "tenant_name": f"Page {index}", "tenant_slug": f"page-limited-{index}"})
         for index in range(2)]
