@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.analytics import admin as analytics_admin
 from apps.analytics.metrics import metrics_export
 from apps.core import handlers
-from apps.core.decorators import metrics_token_required
+from apps.core.scrape import metrics_token_required
 from apps.core.views import ReadinessView, liveness
 
 api_v1 = [
@@ -37,6 +37,7 @@ urlpatterns = [
     path("ai-clients/", include("apps.mcp.urls")),
     path("", include("apps.mcp.oauth_urls")),
     path("chat/", include("apps.chat.urls")),
+    path("workflows/", include("apps.workflows.urls")),
     path("analytics/", include("apps.analytics.urls")),
 ]
 

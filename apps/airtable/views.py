@@ -4,51 +4,21 @@ progress, the grid) without reloading the page."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.selectors import membership_get
-from apps.core.exceptions import ApplicationError, NotFound
+from apps.accounts.decorators import tenant_page
+from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
 from .forms import ConnectionForm
 
 GRID_PAGE_SIZE = 50
 RECENT_JOBS = 10
-
-
-def member_page(*, write: bool = False, manage: bool = False):
-    """Logged in, a member of the request's tenant, and allowed to change what the view changes."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            membership = membership_get(user_id=request.user.pk,
-                                        tenant=getattr(request, "tenant", None))
-            if membership is None:
-                # The dashboard picks the user's tenant (or says they have none).
-                return redirect("web-dashboard")
-            if (manage and not membership.can_manage) or (write and not membership.can_write):
-                raise PermissionDenied
-            request.membership = membership
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as missing:
-                raise Http404(missing.detail) from None
-
-        return wrapper
-
-    return decorate
 
 
 def _htmx(request) -> bool:
@@ -63,7 +33,7 @@ def _bases_with_jobs() -> list:
 
 
 @require_GET
-@member_page()
+@tenant_page
 def index(request):
     return render(request, "airtable/index.html", _index_context(request, ConnectionForm()))
 
@@ -80,7 +50,7 @@ def _index_context(request, form) -> dict:
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_add(request):
     form = ConnectionForm(request.POST)
     if form.is_valid():
@@ -100,7 +70,7 @@ def connection_add(request):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_demo(request):
     endpoint = request.build_absolute_uri("/sandbox/airtable")
     try:
@@ -117,7 +87,7 @@ def connection_demo(request):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_test(request, connection_id: str):
     result = services.connection_test(connection_id=connection_id)
     connection = selectors.connection_get(connection_id=connection_id)
@@ -132,7 +102,7 @@ def connection_test(request, connection_id: str):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_remove(request, connection_id: str):
     connection = selectors.connection_get(connection_id=connection_id)
     services.connection_delete(connection_id=connection.pk)
@@ -143,12 +113,12 @@ def connection_remove(request, connection_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def base_detail(request, base_id: str):
     base = selectors.base_get(base_id=base_id)
     error = None
     try:
-        tables = selectors.table_list(base_id=base.base_id)
+        tables = services.table_list(base_id=base.base_id)
     except ApplicationError as failure:
         tables, error = [], failure.detail
     jobs = list(selectors.sync_job_list(base_id=base.base_id)[:RECENT_JOBS])
@@ -159,7 +129,7 @@ def base_detail(request, base_id: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def base_sync(request, base_id: str):
     full = request.POST.get("full") == "1"
     try:
@@ -177,7 +147,7 @@ def base_sync(request, base_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def sync_progress(request, job_id: str):
     job = selectors.sync_job_get(job_id=job_id)
     return render(request, "airtable/_sync_status.html",
@@ -185,10 +155,10 @@ def sync_progress(request, job_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def table_records(request, base_id: str, table: str):
     base = selectors.base_get(base_id=base_id)
-    info = selectors.table_get(base_id=base.base_id, table=table)
+    info = services.table_get(base_id=base.base_id, table=table)
     formula = request.GET.get("formula", "").strip()
     sort_field = request.GET.get("sort", "")
     direction = "desc" if request.GET.get("dir") == "desc" else "asc"
@@ -196,7 +166,7 @@ def table_records(request, base_id: str, table: str):
     names = [field["name"] for field in info["fields"]]
     page, error = {"records": [], "offset": None}, None
     try:
-        page = selectors.record_list(
+        page = services.record_list(
             base_id=base.base_id, table=info["id"], filter_by_formula=formula or None,
             sort=[{"field": sort_field, "direction": direction}]
             if sort_field in names else None,

@@ -10,9 +10,17 @@ from .connections import (
     table_get,
     table_list,
 )
-from .records import record_get, record_link_names, record_list, record_search
+from .records import (
+    RecordPage,
+    record_get,
+    record_link_names,
+    record_list,
+    record_page,
+    record_search,
+)
 
 __all__ = [
+    "RecordPage",
     "base_get",
     "base_list",
     "connection_get",
@@ -20,6 +28,7 @@ __all__ = [
     "record_get",
     "record_link_names",
     "record_list",
+    "record_page",
     "record_search",
     "sync_job_get",
     "sync_job_list",
