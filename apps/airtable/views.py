@@ -4,13 +4,18 @@ progress, the grid) without reloading the page."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +25,7 @@ from apps.core.exceptions import ApplicationError, NotFound
 
 from . import selectors, services
 from .forms import ConnectionForm
+from .templatetags.airtable import cell, cell_text
 
 GRID_PAGE_SIZE = 50
 RECENT_JOBS = 10
@@ -184,31 +190,188 @@ def sync_progress(request, job_id: str):
                   {"job": job, "base_id": job.base.base_id})
 
 
+# How the grid edits a field type in place; other types are shown, not edited, in the grid.
+CELL_EDITORS = {
+    "singleLineText": "text", "multilineText": "text", "richText": "text", "email": "text",
+    "url": "text", "phoneNumber": "text", "number": "number", "currency": "number",
+    "percent": "number", "rating": "number", "duration": "number", "checkbox": "checkbox",
+    "singleSelect": "select", "date": "date",
+}
+
+
+def _grid_query(request) -> dict:
+    return {"formula": request.GET.get("formula", "").strip(),
+            "sort": request.GET.get("sort", ""),
+            "dir": "desc" if request.GET.get("dir") == "desc" else "asc"}
+
+
+def _columns(info: dict) -> list[dict]:
+    return [{**field, "editor": CELL_EDITORS.get(field["type"]),
+             "choices": [choice.get("name") for choice in
+                         (field.get("options") or {}).get("choices", [])]}
+            for field in info["fields"]]
+
+
+def _sort_of(query: dict, names: list[str]):
+    return [{"field": query["sort"], "direction": query["dir"]}] \
+        if query["sort"] in names else None
+
+
 @require_GET
 @member_page()
 def table_records(request, base_id: str, table: str):
     base = selectors.base_get(base_id=base_id)
     info = selectors.table_get(base_id=base.base_id, table=table)
-    formula = request.GET.get("formula", "").strip()
-    sort_field = request.GET.get("sort", "")
-    direction = "desc" if request.GET.get("dir") == "desc" else "asc"
+    query = _grid_query(request)
     offset = request.GET.get("offset") or None
     names = [field["name"] for field in info["fields"]]
-    page, error = {"records": [], "offset": None}, None
+    page, error, total = {"records": [], "offset": None}, None, None
     try:
         page = selectors.record_list(
-            base_id=base.base_id, table=info["id"], filter_by_formula=formula or None,
-            sort=[{"field": sort_field, "direction": direction}]
-            if sort_field in names else None,
-            page_size=GRID_PAGE_SIZE, offset=offset)
+            base_id=base.base_id, table=info["id"], filter_by_formula=query["formula"] or None,
+            sort=_sort_of(query, names), page_size=GRID_PAGE_SIZE, offset=offset)
+        total = selectors.record_count(base_id=base.base_id, table=info["id"],
+                                       filter_by_formula=query["formula"] or None)
     except ApplicationError as failure:
         error = failure.detail
+    start, previous = selectors.record_offset_previous(offset=offset, page_size=GRID_PAGE_SIZE)
+    opened = None
+    if request.GET.get("open"):
+        try:
+            opened = selectors.record_get(base_id=base.base_id, table=info["id"],
+                                          record_id=request.GET["open"])
+        except ApplicationError:
+            opened = None
+    grid_url = reverse("airtable-table", kwargs={"base_id": base.base_id, "table": info["id"]})
     context = {
-        "base": base, "table": info, "fields": names, "records": page["records"],
-        "next_offset": page["offset"], "formula": formula, "sort": sort_field,
-        "dir": direction, "error": error, "paged": bool(offset),
-        "grid_url": reverse("airtable-table", kwargs={"base_id": base.base_id,
-                                                      "table": info["id"]}),
+        "base": base, "table": info, "fields": names, "columns": _columns(info),
+        "records": page["records"], "next_offset": page["offset"], **query,
+        "error": error, "paged": bool(offset), "previous_offset": previous,
+        "first_row": start + 1, "last_row": start + len(page["records"]), "total": total,
+        "grid_url": grid_url, "can_write": request.membership.can_write, "opened": opened,
+        "query_string": urlencode({key: value for key, value in query.items() if value}),
     }
     template = "airtable/_grid.html" if _htmx(request) else "airtable/table.html"
     return render(request, template, context)
+
+
+def _back_to_grid(request, base_id: str, table: str, **extra) -> HttpResponse:
+    url = reverse("airtable-table", kwargs={"base_id": base_id, "table": table})
+    query = {key: value for key, value in _grid_query(request).items() if value}
+    query.update(extra)
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+@member_page(write=True)
+def record_cell(request, base_id: str, table: str, record_id: str):
+    """One cell changed in the grid (JSON {field, value}); answers the value Airtable kept."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("field"), str):
+        return JsonResponse({"detail": "Send {\"field\": name, \"value\": value}."},
+                            status=400)
+    name = payload["field"]
+    try:
+        updated = services.records_update(
+            base_id=base_id, table=table, typecast=True,
+            records=[{"id": record_id, "fields": {name: payload.get("value")}}])
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.detail}, status=error.status)
+    fields = updated[0]["fields"]
+    return JsonResponse({"value": fields.get(name), "display": cell(fields, name)})
+
+
+@require_POST
+@member_page(write=True)
+def record_create(request, base_id: str, table: str):
+    try:
+        created = services.records_create(base_id=base_id, table=table,
+                                          records=[{}])
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return _back_to_grid(request, base_id, table)
+    messages.success(request, "Record added: fill it in below.")
+    return _back_to_grid(request, base_id, table, open=created[0]["id"])
+
+
+@require_POST
+@member_page(write=True)
+def record_save(request, base_id: str, table: str, record_id: str):
+    """The record panel's form: every editable field at once."""
+    info = selectors.table_get(base_id=base_id, table=table)
+    fields = {}
+    for column in _columns(info):
+        if column["editor"] is None:
+            continue
+        key = f"field-{column['id']}"
+        if column["editor"] == "checkbox":
+            fields[column["name"]] = key in request.POST
+        elif key in request.POST:
+            raw = request.POST[key].strip()
+            fields[column["name"]] = raw if raw != "" else None
+    try:
+        services.records_update(base_id=base_id, table=table, typecast=True,
+                                records=[{"id": record_id, "fields": fields}])
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+        return _back_to_grid(request, base_id, table, open=record_id)
+    messages.success(request, "Record saved.")
+    return _back_to_grid(request, base_id, table, open=record_id)
+
+
+@require_POST
+@member_page(write=True)
+def record_delete(request, base_id: str, table: str, record_id: str):
+    try:
+        services.records_delete(base_id=base_id, table=table, record_ids=[record_id])
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Record deleted.")
+    return _back_to_grid(request, base_id, table)
+
+
+EXPORT_PAGE = 100
+
+
+@require_GET
+@member_page()
+def table_export(request, base_id: str, table: str):
+    """The records the grid's filter and sort select, as CSV (every page, every field)."""
+    base = selectors.base_get(base_id=base_id)
+    info = selectors.table_get(base_id=base.base_id, table=table)
+    query = _grid_query(request)
+    names = [field["name"] for field in info["fields"]]
+    arguments = {"base_id": base.base_id, "table": info["id"],
+                 "filter_by_formula": query["formula"] or None,
+                 "sort": _sort_of(query, names), "page_size": EXPORT_PAGE}
+    first = selectors.record_list(**arguments)  # a bad formula fails here, before streaming
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flush(values) -> str:
+            writer.writerow(values)
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text
+
+        yield flush(["id", *names])
+        page = first
+        while True:
+            for record in page["records"]:
+                yield flush([record["id"], *(cell_text(record["fields"], name)
+                                             for name in names)])
+            if not page["offset"]:
+                return
+            page = selectors.record_list(**arguments, offset=page["offset"])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "-", info["name"]).strip("-") or "records"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response

@@ -10,15 +10,23 @@ from .connections import (
     table_get,
     table_list,
 )
-from .records import record_get, record_list, record_search
+from .records import (
+    record_count,
+    record_get,
+    record_list,
+    record_offset_previous,
+    record_search,
+)
 
 __all__ = [
     "base_get",
     "base_list",
     "connection_get",
     "connection_list",
+    "record_count",
     "record_get",
     "record_list",
+    "record_offset_previous",
     "record_search",
     "sync_job_get",
     "sync_job_list",

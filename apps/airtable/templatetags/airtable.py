@@ -1,5 +1,7 @@
 """Showing Airtable cell values in the records grid."""
 
+import json
+
 from django import template
 
 register = template.Library()
@@ -24,11 +26,28 @@ def _text(value) -> str:
     return str(value)
 
 
+def cell_text(fields: dict, name: str) -> str:
+    """The whole text of field `name` of a record's fields (CSV export, record panel)."""
+    return _text(fields.get(name)) if isinstance(fields, dict) else ""
+
+
 @register.filter
 def cell(fields: dict, name: str) -> str:
     """The text of field `name` of a record's fields, shortened for a grid cell."""
-    text = _text(fields.get(name)) if isinstance(fields, dict) else ""
+    text = cell_text(fields, name)
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+@register.filter
+def field_json(fields: dict, name: str) -> str:
+    """The raw value of field `name` as JSON, for the grid's editor (escaped by the template)."""
+    value = fields.get(name) if isinstance(fields, dict) else None
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@register.filter
+def field_value(fields: dict, name: str):
+    return fields.get(name) if isinstance(fields, dict) else None
 
 
 @register.filter
