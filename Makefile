@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: dev test lint bench stop migrate seed system-deps browser-deps clean help
+.PHONY: dev test lint bench stop migrate seed system-deps browser-deps static-deps clean help
 
 help:
 	@echo "make dev    run web, worker and beat on embedded PostgreSQL and Redis (demo tenant)"
@@ -38,6 +38,17 @@ system-deps:
 	  else echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# Browser libraries from the npm registry, as package-lock.json pins them, copied into
+# static/vendor (served by the platform itself, no CDN).
+UPLOT := static/vendor/uplot/uPlot.iife.min.js
+static-deps: $(UPLOT)
+
+$(UPLOT): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Please install npm (sudo apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p static/vendor/uplot
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css static/vendor/uplot/
+
 # The browser test drives Debian's chromium through Playwright (no browser download).
 browser-deps:
 	@if ! command -v chromium >/dev/null; then \
@@ -45,7 +56,7 @@ browser-deps:
 	  else echo "Please install chromium (sudo apt-get install chromium)"; exit 1; fi; \
 	fi
 
-migrate: $(VENV)/.installed system-deps
+migrate: $(VENV)/.installed system-deps static-deps
 	$(PY) -m config.devservices start
 	$(MANAGE) migrate_platform --verbosity 0
 
@@ -66,7 +77,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check apps config tests bench
 	$(VENV)/bin/lint-imports
 
-test: $(VENV)/.installed system-deps browser-deps lint
+test: $(VENV)/.installed system-deps browser-deps static-deps lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed system-deps

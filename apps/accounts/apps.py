@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        from . import schema, tools  # noqa: F401  (OpenAPI security schemes, platform tools)

@@ -46,6 +46,7 @@ from .selectors import (
     memberships_of_user,
     user_get_by_email,
 )
+from .signals import user_signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,13 @@ def user_login(*, email: str, password: str, tenant_slug: str | None = None):
     else:
         first = memberships_of_user(user=user).first()
         tenant = first.tenant if first else None
+    sign_in_record(user=user, tenant=tenant, method="api")
     return user, tenant
+
+
+def sign_in_record(*, user: User, tenant, method: str) -> None:
+    """Tell the other apps that a user signed in (analytics counts it)."""
+    user_signed_in.send_robust(sender=User, user_id=user.pk, tenant=tenant, method=method)
 
 
 def token_refresh(*, refresh: str) -> dict:

@@ -73,6 +73,8 @@ class PlatformLoginView(LoginView):
         response = super().form_valid(form)
         first = selectors.memberships_of_user(user=form.get_user()).first()
         _activate(self.request, first.tenant if first else None)
+        services.sign_in_record(user=form.get_user(), tenant=first.tenant if first else None,
+                                method="web")
         return response
 
 

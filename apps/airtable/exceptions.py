@@ -41,6 +41,14 @@ class FormulaInvalid(ApplicationError):
     title = "Invalid formula"
 
 
+class QueryTimeout(ApplicationError):
+    """A mirror query that ran past its time limit: the same query would again."""
+
+    code = "ERROR_QUERY_TIMEOUT"
+    status = 422
+    title = "Query took too long"
+
+
 class InvalidQuery(ValidationFailed):
     """A list or write request the gateway cannot accept (bad offset, unknown field...)."""
 

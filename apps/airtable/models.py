@@ -88,6 +88,9 @@ class Field(models.Model):
     options = models.JSONField(null=True, blank=True)
     description = models.TextField(blank=True, default="")
     position = models.PositiveIntegerField(default=0)
+    # For a formula or rollup: the type its mirrored values show ("" when they show none),
+    # which the mirror compiles by when it disagrees with the declared result type.
+    observed_type = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["table", "position", "id"]

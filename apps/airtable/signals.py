@@ -7,6 +7,9 @@ Receivers get keyword arguments only (no request, no ORM objects):
   table_id, record_ids, source ("api" for writes through the platform,
   "sync" for changes a sync found in Airtable; the first sync of a base
   sends none)
+- sync_job_finished: schema_name, base_id, job_id, status ("succeeded" or "failed"),
+  full, trigger, records (created + updated + deleted), requests, rate_limited (429
+  answers), duration_ms
 """
 
 from django.dispatch import Signal
@@ -15,3 +18,4 @@ base_synced = Signal()
 record_created = Signal()
 record_updated = Signal()
 record_deleted = Signal()
+sync_job_finished = Signal()

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.selectors import membership_get
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.formulas.fieldtypes import CHECKBOX, DATE, NUMBER, SELECT, TEXT, field_type
 
 from . import selectors, services
 from .forms import ConnectionForm
@@ -190,13 +191,20 @@ def sync_progress(request, job_id: str):
                   {"job": job, "base_id": job.base.base_id})
 
 
-# How the grid edits a field type in place; other types are shown, not edited, in the grid.
-CELL_EDITORS = {
-    "singleLineText": "text", "multilineText": "text", "richText": "text", "email": "text",
-    "url": "text", "phoneNumber": "text", "number": "number", "currency": "number",
-    "percent": "number", "rating": "number", "duration": "number", "checkbox": "checkbox",
-    "singleSelect": "select", "date": "date",
-}
+# How the grid edits a field, by the way its type holds values; a field Airtable computes
+# (or one of a kind not listed) is shown, not edited, in the grid.
+CELL_EDITORS = {TEXT: "text", NUMBER: "number", CHECKBOX: "checkbox", SELECT: "select",
+                DATE: "date"}
+
+
+def _editor(field: dict) -> str | None:
+    kind = field_type(field["type"])
+    if not kind.writable:
+        return None
+    editor = CELL_EDITORS.get(kind.value)
+    if editor == "date" and (field.get("options") or {}).get("timeFormat"):
+        return "text"  # a date and time: typed as ISO text, which typecast reads
+    return editor
 
 
 def _grid_query(request) -> dict:
@@ -206,7 +214,7 @@ def _grid_query(request) -> dict:
 
 
 def _columns(info: dict) -> list[dict]:
-    return [{**field, "editor": CELL_EDITORS.get(field["type"]),
+    return [{**field, "editor": _editor(field),
              "choices": [choice.get("name") for choice in
                          (field.get("options") or {}).get("choices", [])]}
             for field in info["fields"]]
@@ -250,6 +258,9 @@ def table_records(request, base_id: str, table: str):
         "first_row": start + 1, "last_row": start + len(page["records"]), "total": total,
         "grid_url": grid_url, "can_write": request.membership.can_write, "opened": opened,
         "query_string": urlencode({key: value for key, value in query.items() if value}),
+        "link_names": selectors.record_link_names(
+            base_id=base.base_id, table=info["id"],
+            records=page["records"] + ([opened] if opened else [])),
     }
     template = "airtable/_grid.html" if _htmx(request) else "airtable/table.html"
     return render(request, template, context)
@@ -280,8 +291,12 @@ def record_cell(request, base_id: str, table: str, record_id: str):
             records=[{"id": record_id, "fields": {name: payload.get("value")}}])
     except ApplicationError as error:
         return JsonResponse({"detail": error.detail}, status=error.status)
+    info = selectors.table_get(base_id=base_id, table=table)
+    field = next((item for item in info["fields"] if item["name"] == name), None)
     fields = updated[0]["fields"]
-    return JsonResponse({"value": fields.get(name), "display": cell(fields, name)})
+    links = selectors.record_link_names(base_id=base_id, table=info["id"], records=updated)
+    html = cell(fields, field, links) if field else ""
+    return JsonResponse({"value": fields.get(name), "html": str(html)})
 
 
 @require_POST
@@ -364,9 +379,11 @@ def table_export(request, base_id: str, table: str):
         yield flush(["id", *names])
         page = first
         while True:
+            links = selectors.record_link_names(base_id=base.base_id, table=info["id"],
+                                                records=page["records"])
             for record in page["records"]:
-                yield flush([record["id"], *(cell_text(record["fields"], name)
-                                             for name in names)])
+                yield flush([record["id"], *(cell_text(record["fields"], field, links)
+                                             for field in info["fields"])])
             if not page["offset"]:
                 return
             page = selectors.record_list(**arguments, offset=page["offset"])

@@ -42,6 +42,11 @@ TOOL_SECONDS = Histogram("platform_tool_call_seconds", "Tool call duration", ["t
 
 READ = "read"
 WRITE = "write"
+# JSON Schema keywords whose value is a schema (or a list of them), and those that map names
+# to schemas.
+SCHEMA_KEYWORDS = frozenset({"items", "additionalProperties", "anyOf", "oneOf", "allOf", "not",
+                             "prefixItems", "contains", "if", "then", "else"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
 SECRET_ARGUMENT_NAMES = ("token", "password", "secret", "api_key", "apikey", "authorization")
 
 
@@ -54,10 +59,20 @@ class ToolContext:
     scopes: frozenset[str]
     channel: str  # "mcp", "rest", "chat" or "workflow"
     api_key_id: int | None = None
+    # What the connection was granted, when it was limited: these bases and tools only.
+    bases: frozenset[str] | None = None
+    tools: frozenset[str] | None = None
+    grant: str = ""  # which connection calls, as the audit shows it
 
     @property
     def can_write(self) -> bool:
         return WRITE in self.scopes
+
+    def may_use(self, tool: type[Tool]) -> bool:
+        return tool.scope in self.scopes and (self.tools is None or tool.name in self.tools)
+
+    def may_reach(self, base_id: str) -> bool:
+        return self.bases is None or base_id in self.bases
 
     @classmethod
     def from_request(cls, request, channel: str) -> ToolContext:
@@ -82,10 +97,17 @@ class ToolResult:
     def text(self) -> str:
         return json.dumps(self.structured, ensure_ascii=False, default=str)
 
+    @property
+    def structured_content(self) -> dict | None:
+        """What MCP's structuredContent carries: the result, never an error. Clients validate
+        structuredContent against the tool's outputSchema even when isError is true, so an
+        error travels in the text block alone (`{"error": {"code", "message"}}`)."""
+        return None if self.is_error else self.structured
+
     def as_mcp_json(self) -> dict:
         """The shape of MCP's CallToolResult, as the REST mirror answers it."""
         return {"content": [{"type": "text", "text": self.text}],
-                "structuredContent": self.structured, "isError": self.is_error}
+                "structuredContent": self.structured_content, "isError": self.is_error}
 
 
 class ToolArgumentError(ApplicationError):
@@ -106,6 +128,18 @@ class ToolScopeDenied(ApplicationError):
     title = "This credential can only read"
 
 
+class ToolNotGranted(ApplicationError):
+    code = "ERROR_TOOL_NOT_GRANTED"
+    status = 403
+    title = "This connection was not granted the tool"
+
+
+class BaseNotGranted(ApplicationError):
+    code = "ERROR_BASE_NOT_GRANTED"
+    status = 403
+    title = "This connection was not granted the base"
+
+
 class Tool(abc.ABC):
     name: ClassVar[str]
     title: ClassVar[str]
@@ -115,6 +149,8 @@ class Tool(abc.ABC):
     scope: ClassVar[str] = READ
     destructive: ClassVar[bool] = False
     idempotent: ClassVar[bool] = True
+    # True for a tool that reaches a system outside the platform (Airtable, the web).
+    open_world: ClassVar[bool] = False
 
     @abc.abstractmethod
     def run(self, context: ToolContext, arguments: dict) -> dict:
@@ -124,14 +160,40 @@ class Tool(abc.ABC):
     def annotations(cls) -> dict:
         return {"title": cls.title, "readOnlyHint": cls.scope == READ,
                 "destructiveHint": cls.destructive, "idempotentHint": cls.idempotent,
-                "openWorldHint": False}
+                "openWorldHint": cls.open_world}
 
     @classmethod
     def describe(cls) -> dict:
-        """The MCP tools/list entry."""
+        """The MCP tools/list entry, its schemas written the way every client reads them."""
         return {"name": cls.name, "title": cls.title, "description": cls.description,
-                "inputSchema": cls.input_schema, "outputSchema": cls.output_schema,
+                "inputSchema": portable_schema(cls.input_schema),
+                "outputSchema": portable_schema(cls.output_schema),
                 "annotations": cls.annotations()}
+
+
+def portable_schema(schema: Any) -> Any:
+    """A JSON Schema with every `"type": [X, "null"]` written as `anyOf` of single types,
+    which strict validators and the LLM providers' schema dialects all accept."""
+    if isinstance(schema, list):
+        return [portable_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    portable = {}
+    for key, value in schema.items():
+        if key in SCHEMA_MAPS and isinstance(value, dict):
+            portable[key] = {name: portable_schema(sub) for name, sub in value.items()}
+        elif key in SCHEMA_KEYWORDS:
+            portable[key] = portable_schema(value)
+        else:
+            portable[key] = value
+    types = portable.get("type")
+    if isinstance(types, list):
+        del portable["type"]
+        outer = {key: portable.pop(key) for key in ("title", "description", "default")
+                 if key in portable}
+        return {**outer, "anyOf": [{"type": kind, **(portable if kind != "null" else {})}
+                                   for kind in types]}
+    return portable
 
 
 def _error(code: str, message: str) -> dict:
@@ -171,6 +233,10 @@ class ToolRegistry:
         """The tools a credential with these scopes may call."""
         return [tool for tool in self.all() if tool.scope in scopes]
 
+    def visible_to(self, context: ToolContext) -> list[type[Tool]]:
+        """The tools a caller may call: its rights and, when limited, its granted tools."""
+        return [tool for tool in self.all() if context.may_use(tool)]
+
     def get(self, name: str) -> type[Tool]:
         tool = self._tools.get(name)
         if tool is None:
@@ -199,7 +265,12 @@ class ToolRegistry:
             tool = self.get(name)
             if tool.scope not in context.scopes:
                 raise ToolScopeDenied(f"The tool {name!r} writes; this credential can only read.")
+            if not context.may_use(tool):
+                raise ToolNotGranted(f"This connection was not granted the tool {name!r}.")
             arguments = self.validate(name, arguments)
+            base_id = arguments.get("baseId")
+            if isinstance(base_id, str) and not context.may_reach(base_id):
+                raise BaseNotGranted(f"This connection was not granted the base {base_id}.")
             with tenant_context(context.tenant):
                 structured = tool().run(context, arguments)
         except ApplicationError as error:

@@ -7,4 +7,4 @@ class FilesConfig(AppConfig):
     verbose_name = "Files"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks, tools  # noqa: F401 - system checks, the file tools

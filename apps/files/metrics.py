@@ -1,11 +1,14 @@
-"""Business metrics and the structured log lines that stand in for analytics
-events until the analytics app records them. /metrics serves the counters."""
+"""Business metrics and the structured log lines of the files app; each line also goes
+out as the `file_event` signal, which the analytics app records. /metrics serves the
+counters."""
 
 from __future__ import annotations
 
 import logging
 
 from prometheus_client import Counter, Histogram
+
+from .signals import file_event
 
 logger = logging.getLogger("apps.files.events")
 
@@ -26,3 +29,6 @@ def event(name: str, **fields) -> None:
     LogRecord attribute such as `created` or `filename`)."""
     text = " ".join(f"{key}={value}" for key, value in fields.items())
     logger.info("%s %s", name, text, extra={"event": name, "data": fields})
+    for receiver, result in file_event.send_robust(sender=None, name=name, fields=fields):
+        if isinstance(result, Exception):
+            logger.error("file_event receiver %r failed", receiver, exc_info=result)

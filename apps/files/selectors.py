@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from .exceptions import (
     FileBlobMissing,
@@ -49,6 +49,12 @@ def file_ordering(ordering: str) -> tuple[str, str]:
     if ordering not in ORDERINGS:
         ordering = "-created_at"
     return ordering, "-id" if ordering.startswith("-") else "id"
+
+
+def file_storage_used() -> dict[str, int]:
+    """The tenant's stored files and their bytes (analytics and the operator admin)."""
+    totals = File.objects.aggregate(files=Count("id"), bytes=Sum("size"))
+    return {"files": totals["files"] or 0, "bytes": totals["bytes"] or 0}
 
 
 def file_get(*, file_id: Any) -> File:

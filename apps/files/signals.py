@@ -17,6 +17,10 @@ file_processed = Signal()
 # Sent after the transaction commits, with schema_name, job_id, file_id and status.
 file_import_finished = Signal()
 
+# Every event the files app logs (file.uploaded, file.extracted, file.import_finished, ...),
+# with name and fields: ids, formats, sizes, outcomes and counts, never content.
+file_event = Signal()
+
 
 def send_on_commit(signal: Signal, sender, **kwargs) -> None:
     """Send once the transaction commits, to every receiver even if one fails:

@@ -7,4 +7,4 @@ class McpConfig(AppConfig):
     verbose_name = "MCP"
 
     def ready(self):
-        from . import receivers, tools  # noqa: F401  (connects the audit, registers the tools)
+        from . import receivers  # noqa: F401  (connects the tool-call audit)

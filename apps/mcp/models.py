@@ -13,6 +13,7 @@ class ToolCall(models.Model):
     user_id = models.BigIntegerField(null=True)
     user_email = models.CharField(max_length=254, blank=True)
     api_key_id = models.BigIntegerField(null=True)
+    grant = models.CharField(max_length=200, blank=True)  # the connection that called
     arguments = models.JSONField(default=dict)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error_code = models.CharField(max_length=60, blank=True)
@@ -24,3 +25,16 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool} ({self.outcome})"
+
+
+class ApiKeyGrant(models.Model):
+    """The bases and tools an API key is limited to (no row: the key reaches everything its
+    rights allow). The key itself lives in the public schema (accounts.ApiKey)."""
+
+    api_key_id = models.BigIntegerField(unique=True)
+    bases = models.JSONField(null=True, blank=True)  # None: every base
+    tools = models.JSONField(null=True, blank=True)  # None: every tool its rights allow
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"limits of API key {self.api_key_id}"

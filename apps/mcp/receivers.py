@@ -12,6 +12,7 @@ def record_tool_call(sender, name, arguments, context, result, **kwargs):
         ToolCall.objects.create(
             tool=name[:100], channel=context.channel, user_id=getattr(context.user, "pk", None),
             user_email=getattr(context.user, "email", "") or "", api_key_id=context.api_key_id,
+            grant=context.grant[:200],
             arguments=arguments if isinstance(arguments, dict) else {"value": arguments},
             outcome=ToolCall.Outcome.ERROR if result.is_error else ToolCall.Outcome.OK,
             error_code=result.error_code or "", duration_ms=round(result.duration_ms, 3),

@@ -32,10 +32,11 @@ def _context(ctx):
 
 
 def _describe(tool) -> types.Tool:
-    annotations = tool.annotations()
+    described = tool.describe()
+    annotations = described["annotations"]
     return types.Tool(
         name=tool.name, title=tool.title, description=tool.description,
-        input_schema=tool.input_schema, output_schema=tool.output_schema,
+        input_schema=described["inputSchema"], output_schema=described["outputSchema"],
         annotations=types.ToolAnnotations(
             title=annotations["title"], read_only_hint=annotations["readOnlyHint"],
             destructive_hint=annotations["destructiveHint"],
@@ -45,7 +46,7 @@ def _describe(tool) -> types.Tool:
 
 
 async def list_tools(ctx, params) -> types.ListToolsResult:
-    tools = tool_registry.visible(_context(ctx).scopes)
+    tools = tool_registry.visible_to(_context(ctx))
     return types.ListToolsResult(tools=[_describe(tool) for tool in tools])
 
 
@@ -54,7 +55,7 @@ async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolR
         params.name, params.arguments, _context(ctx))
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=result.text)],
-        structured_content=result.structured, is_error=result.is_error,
+        structured_content=result.structured_content, is_error=result.is_error,
     )
 
 

@@ -1,4 +1,7 @@
-"""Field types: their options at creation, written values, sort order and text form.
+"""Field types in the sandbox: their options at creation, written values and sort order.
+
+What each type is (computed, writable, how formulas see it, how it is shown)
+comes from the shared registry, `apps.formulas.fieldtypes`.
 
 Values are kept in Airtable's JSON shapes (what the API answers with
 cellFormat=json); an empty value (``None``, ``""``, ``[]``, ``false``) is not
@@ -11,13 +14,24 @@ import json
 import math
 import mimetypes
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil import parser as date_parser
+
+from apps.formulas.fieldtypes import (
+    NUMBER as NUMBER_VALUE,
+)
+from apps.formulas.fieldtypes import (
+    TEXT,
+    display_text,
+    field_type,
+    format_time,
+    plain_number,
+)
 
 from . import ids
 from .exceptions import InvalidFieldOptions, InvalidMultipleChoiceOptions, InvalidValueForColumn
@@ -35,21 +49,6 @@ SINGLE_COLLABORATOR, MULTIPLE_COLLABORATORS = "singleCollaborator", "multipleCol
 FORMULA, LOOKUP, ROLLUP, COUNT = "formula", "multipleLookupValues", "rollup", "count"
 AUTO_NUMBER, CREATED_TIME, LAST_MODIFIED_TIME = "autoNumber", "createdTime", "lastModifiedTime"
 CREATED_BY, LAST_MODIFIED_BY, BUTTON = "createdBy", "lastModifiedBy", "button"
-
-TEXT_TYPES = frozenset({SINGLE_LINE_TEXT, MULTILINE_TEXT, RICH_TEXT, EMAIL, URL, PHONE})
-NUMBER_TYPES = frozenset({NUMBER, PERCENT, CURRENCY, RATING, DURATION})
-LINKED_COMPUTED_TYPES = frozenset({LOOKUP, ROLLUP, COUNT})
-# Values the sandbox derives from the record's own columns when it answers.
-DERIVED_TYPES = frozenset({AUTO_NUMBER, CREATED_TIME, LAST_MODIFIED_TIME})
-COMPUTED_TYPES = frozenset({FORMULA, *LINKED_COMPUTED_TYPES, *DERIVED_TYPES,
-                            CREATED_BY, LAST_MODIFIED_BY, BUTTON})
-WRITABLE_TYPES = frozenset({*TEXT_TYPES, *NUMBER_TYPES, CHECKBOX, SINGLE_SELECT,
-                            MULTIPLE_SELECTS, DATE, DATE_TIME, ATTACHMENTS, LINK, BARCODE,
-                            SINGLE_COLLABORATOR, MULTIPLE_COLLABORATORS})
-CREATABLE_TYPES = WRITABLE_TYPES | {FORMULA, LOOKUP, ROLLUP, COUNT, AUTO_NUMBER, CREATED_TIME,
-                                    LAST_MODIFIED_TIME}
-PRIMARY_TYPES = frozenset({*TEXT_TYPES, *NUMBER_TYPES, DATE, DATE_TIME, FORMULA, AUTO_NUMBER,
-                           BARCODE, CREATED_TIME, LAST_MODIFIED_TIME})
 
 DATE_FORMATS = {"local": "l", "friendly": "LL", "us": "M/D/YYYY", "european": "D/M/YYYY",
                 "iso": "YYYY-MM-DD"}
@@ -230,7 +229,7 @@ def _text(field: dict, value: object, typecast: bool) -> str | None:
     if isinstance(value, str):
         text = value
     elif typecast and isinstance(value, int | float | bool):
-        text = str(value).lower() if isinstance(value, bool) else _plain_number(value)
+        text = str(value).lower() if isinstance(value, bool) else plain_number(value)
     elif typecast and isinstance(value, list):
         text = ", ".join(str(item) for item in value if item not in (None, ""))
     else:
@@ -240,12 +239,6 @@ def _text(field: dict, value: object, typecast: bool) -> str | None:
     if field["type"] == SINGLE_LINE_TEXT and typecast:
         text = " ".join(text.splitlines())
     return text or None
-
-
-def _plain_number(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _checkbox(field: dict, value: object, typecast: bool) -> bool | None:
@@ -262,7 +255,7 @@ def _checkbox(field: dict, value: object, typecast: bool) -> bool | None:
 def _choice(field: dict, name: object, typecast: bool) -> str:
     if not isinstance(name, str):
         if typecast and isinstance(name, int | float) and not isinstance(name, bool):
-            name = _plain_number(name)
+            name = plain_number(name)
         else:
             raise _reject(field)
     choices = field["options"]["choices"]
@@ -334,12 +327,6 @@ def _date_time(field: dict, value: object, typecast: bool) -> str | None:
     return format_time(moment)
 
 
-def format_time(moment: datetime) -> str:
-    """Airtable's timestamps: UTC with milliseconds, e.g. 2024-01-05T10:00:00.000Z."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def _attachments(field: dict, value: object, typecast: bool, current: object) -> list | None:
     if isinstance(value, str) and typecast:
         value = [{"url": part.strip()} for part in value.split(",") if part.strip()]
@@ -403,9 +390,10 @@ def convert(field: dict, value: object, *, typecast: bool, current: object = Non
     if value is None:
         return None
     kind = field["type"]
-    if kind in TEXT_TYPES:
+    shown = field_type(kind).value
+    if shown == TEXT:
         return _text(field, value, typecast)
-    if kind in NUMBER_TYPES:
+    if shown == NUMBER_VALUE:
         if value == "" and typecast:
             return None
         return _number(field, value, typecast)
@@ -475,77 +463,8 @@ def sort_key(field: dict, value: object) -> tuple:
 # --- cellFormat=string -----------------------------------------------------------------
 
 
-def _format_number(field: dict, value: float | int) -> str:
-    options = field.get("options") or {}
-    kind = field["type"]
-    precision = options.get("precision")
-    if kind == PERCENT:
-        number = value * 100
-        text = f"{number:.{precision}f}" if isinstance(precision, int) else _plain_number(number)
-        return f"{text}%"
-    text = f"{value:,.{precision}f}" if isinstance(precision, int) else _plain_number(value)
-    if kind == CURRENCY:
-        return f"{options.get('symbol', '$')}{text}"
-    if kind == DURATION:
-        seconds = int(value)
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-    return text
-
-
-def _format_moment(field: dict, value: str, zone: ZoneInfo, with_time: bool) -> str:
-    try:
-        if not with_time:
-            day = date.fromisoformat(value[:10])
-            return f"{day.month}/{day.day}/{day.year}"
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(zone)
-    except ValueError:
-        return value
-    hour = moment.hour % 12 or 12
-    return (f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment.minute:02d}"
-            f"{'pm' if moment.hour >= 12 else 'am'}")
-
-
-def _result_type(field: dict) -> str:
-    result = (field.get("options") or {}).get("result") or {}
-    return result.get("type", "")
-
-
 def cell_string(field: dict, value: object, *, zone: ZoneInfo,
                 link_names: dict[str, str]) -> str:
     """The text Airtable's cellFormat=string shows for ``value`` (US locale)."""
-    kind = field["type"]
-    if isinstance(value, dict) and "error" in value:
-        return str(value["error"])
-    if kind == CHECKBOX:
-        return "checked" if value else ""
-    if kind in NUMBER_TYPES and isinstance(value, int | float):
-        return _format_number(field, value)
-    if kind == DATE and isinstance(value, str):
-        return _format_moment(field, value, zone, with_time=False)
-    if kind in (DATE_TIME, CREATED_TIME, LAST_MODIFIED_TIME) and isinstance(value, str):
-        return _format_moment(field, value, zone, with_time=True)
-    if kind == LINK and isinstance(value, list):
-        return ", ".join(link_names.get(item, item) for item in value)
-    if kind == ATTACHMENTS and isinstance(value, list):
-        return ", ".join(f"{item.get('filename')} ({item.get('url')})" for item in value)
-    if kind == FORMULA and _result_type(field) == DATE_TIME and isinstance(value, str):
-        return _format_moment(field, value, zone, with_time=True)
-    return _plain(value, link_names)
-
-
-def _plain(value: object, link_names: dict[str, str]) -> str:
-    if isinstance(value, bool):
-        return "checked" if value else ""
-    if isinstance(value, int | float):
-        return _plain_number(value)
-    if isinstance(value, list):
-        return ", ".join(_plain(item, link_names) for item in value)
-    if isinstance(value, dict):
-        for key in ("name", "text", "filename", "email", "specialValue"):
-            if isinstance(value.get(key), str):
-                return value[key]
-        return json.dumps(value)
-    if isinstance(value, str):
-        return link_names.get(value, value)
-    return "" if value is None else str(value)
-
+    return display_text(field["type"], field.get("options"), value, zone=zone,
+                        link_names=link_names)

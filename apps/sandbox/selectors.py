@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from apps.formulas import FormulaError, evaluate, is_truthy, parse
 
-from . import ids, iterators
+from . import formula_text, ids, iterators
 from .exceptions import (
     InvalidFilterByFormula,
     InvalidOffset,
@@ -108,7 +108,10 @@ def _rendering(table: TableState, query: ListQuery) -> Rendering:
         if not query.time_zone or not query.user_locale:
             raise InvalidRequest("Invalid request: cellFormat string needs timeZone and "
                                  "userLocale")
-    if query.time_zone:
+    if query.time_zone in ("utc", "client"):
+        # Airtable's own names: UTC, and the zone of the client (which an API call has not).
+        zone = ZoneInfo("UTC")
+    elif query.time_zone:
         zone = zone_named(query.time_zone)
         if zone is None:
             raise InvalidRequest(f"Invalid request: unknown timeZone "
@@ -147,6 +150,9 @@ def _parse_filter(table: TableState, formula: str):
     if len(formula) > MAX_FORMULA:
         raise InvalidFilterByFormula("The formula for filtering records is invalid: "
                                      "it is too long")
+    # Fields may be named by id, {fldXXXXXXXXXXXXXX}, as Airtable accepts.
+    formula = formula_text.rewrite(
+        formula, lambda key: table.by_id[key]["name"] if key in table.by_id else key)
     try:
         return parse(formula, fields=[f["name"] for f in table.fields])
     except (FormulaError, RecursionError) as error:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from apps.formulas.fieldtypes import field_type
+
 from .field_types import (
-    COUNT,
     FORMULA,
     LINK,
-    LOOKUP,
-    ROLLUP,
 )
 from .models import SandboxBase, SandboxTable
 
@@ -56,7 +55,7 @@ class TableState:
         """Whether a change in records linked through ``link_field_id`` changes this table."""
         for field in self.fields:
             options = field.get("options") or {}
-            if field["type"] in (LOOKUP, ROLLUP, COUNT):
+            if field_type(field["type"]).linked:
                 if options.get("recordLinkFieldId") == link_field_id:
                     return True
             elif field["type"] == FORMULA and link_field_id in (

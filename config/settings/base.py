@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import env as cfg
+from config.settings.workflows import *  # noqa: F403
+from config.settings.workflows import WORKFLOWS_BEAT_SCHEDULE
 
 env = cfg.env
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -60,6 +62,8 @@ SHARED_APPS = [
     "corsheaders",
     "channels",
     "apps.sandbox",
+    "oauth2_provider",
+    "apps.schedules",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -67,6 +71,8 @@ TENANT_APPS = [
     "apps.files",
     "apps.mcp",
     "apps.chat",
+    "apps.analytics",
+    "apps.workflows",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -93,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.analytics.middleware.RequestEventMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -167,6 +174,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 15
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}
 
 # --- Auth -------------------------------------------------------------------
 
@@ -403,4 +411,7 @@ except ValueError as error:
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 
+from .analytics import *  # noqa: E402, F403
 from .mail import *  # noqa: E402, F403
+from .oauth import *  # noqa: E402, F403
+from .security import *  # noqa: E402,F403

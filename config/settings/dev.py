@@ -10,3 +10,7 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
 # Serve static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo connection points at this server's own sandbox on localhost.
+URLGUARD_ALLOWED_NETWORKS = env.list("URLGUARD_ALLOWED_NETWORKS",
+                                     default=["127.0.0.0/8", "::1/128"])

@@ -30,3 +30,6 @@ WHITENOISE_AUTOREFRESH = True
 # django_capture_on_commit_callbacks(execute=True).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# The sandbox, the scripted model servers and the platform itself listen on loopback.
+URLGUARD_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

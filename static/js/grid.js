@@ -130,6 +130,7 @@
   }
   async function save(cell, value) {
     const before = cell.dataset.value;
+    const beforeHtml = cell.innerHTML;
     const row = cell.closest("tr");
     cell.textContent = display(value);  // optimistic: shown at once, undone if refused
     cell.dataset.value = JSON.stringify(value);
@@ -144,12 +145,12 @@
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(body.detail || `Airtable refused the change (${response.status}).`);
       cell.dataset.value = JSON.stringify(body.value ?? null);
-      cell.textContent = body.display;
+      cell.innerHTML = body.html;
       cell.classList.add("saved");
       setTimeout(() => cell.classList.remove("saved"), 1200);
     } catch (error) {
       cell.dataset.value = before;
-      cell.textContent = display(JSON.parse(before || "null"));
+      cell.innerHTML = beforeHtml;
       cell.classList.add("refused");
       setTimeout(() => cell.classList.remove("refused"), 2500);
       message(`${cell.dataset.field}: ${error.message}`, true);
@@ -162,7 +163,7 @@
     const kind = cell.dataset.editor;
     if (kind === "checkbox") { save(cell, !JSON.parse(cell.dataset.value || "false")); return; }
     const input = editorFor(cell);
-    const shown = cell.textContent;
+    const shown = cell.innerHTML;
     cell.textContent = "";
     cell.append(input);
     input.focus();
@@ -170,13 +171,13 @@
     const finish = (keep) => {
       if (done) return;
       done = true;
-      if (!keep) { cell.textContent = shown; cell.focus(); return; }
+      if (!keep) { cell.innerHTML = shown; cell.focus(); return; }
       let value;
       try { value = parsed(kind, input); } catch (error) {
-        cell.textContent = shown; message(error.message, true); cell.focus(); return;
+        cell.innerHTML = shown; message(error.message, true); cell.focus(); return;
       }
       const old = JSON.parse(cell.dataset.value || "null");
-      cell.textContent = shown;
+      cell.innerHTML = shown;
       cell.focus();
       if (JSON.stringify(old ?? null) !== JSON.stringify(value)) save(cell, value);
     };

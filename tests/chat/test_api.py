@@ -355,3 +355,23 @@ def test_conversation_is_not_deleted_while_it_answers(team_a, client_for, openai
     assert refused.status_code == 409
     assert b"event: done" in b"".join(stream)
     assert client.delete(f"{API}/conversations/{chat['id']}").status_code == 204
+
+
+def test_base_url_must_be_public_without_an_allowlist(team_a, client_for, settings):
+    settings.URLGUARD_ALLOWED_NETWORKS = []
+    client = client_for(jwt=team_a.jwt())
+    for base_url in ("http://169.254.169.254/", "http://127.0.0.1:11434/v1",
+                     "http://10.0.0.2/v1", "https://api.openai.com@127.0.0.1/v1"):
+        refused = client.patch(f"{API}/settings", {"provider": "openai", "base_url": base_url},
+                               format="json")
+        assert refused.status_code == 400, base_url
+        assert "base_url" in refused.json()["errors"]
+
+
+def test_allowlisted_base_url_is_an_exact_origin(team_a, client_for, settings):
+    settings.CHAT_ALLOWED_BASE_URLS = ["https://api.openai.com"]
+    client = client_for(jwt=team_a.jwt())
+    refused = client.patch(f"{API}/settings", {"provider": "openai",
+                                               "base_url": "https://api.openai.com@evil.example/"},
+                           format="json")
+    assert refused.status_code == 400 and "base_url" in refused.json()["errors"]

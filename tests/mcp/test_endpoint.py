@@ -1,6 +1,7 @@
 """The official MCP client (2.x SDK) against /mcp of a real server process."""
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -145,3 +146,66 @@ def test_revoked_key_is_refused_at_once(platform_server, live_keys):
     assert httpx.post(f"{platform_server.url}/mcp", json=body, headers=headers).status_code == 200
     assert api.delete(f"/api/v1/api-keys/{created['id']}").status_code == 204
     assert httpx.post(f"{platform_server.url}/mcp", json=body, headers=headers).status_code == 401
+
+
+def _raw(platform_server, key, method="POST", **kwargs):
+    headers = {"Accept": "application/json, text/event-stream",
+               "Authorization": f"Bearer {key}", **kwargs.pop("headers", {})}
+    return httpx.request(method, f"{platform_server.url}/mcp", headers=headers, timeout=30,
+                         **kwargs)
+
+
+def test_get_and_delete_answer_405_on_a_stateless_server(platform_server, live_keys):
+    for method in ("GET", "DELETE"):
+        response = _raw(platform_server, live_keys["alpha"]["ro"], method)
+        assert response.status_code == 405, method
+        assert response.headers["allow"] == "POST"
+        assert response.json()["error"]["data"]["code"] == "ERROR_METHOD_NOT_ALLOWED"
+
+
+def test_a_json_rpc_batch_is_an_invalid_request(platform_server, live_keys):
+    response = _raw(platform_server, live_keys["alpha"]["ro"], json=[
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}])
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == -32600
+    assert "batch" in error["message"].lower()
+
+
+def test_an_unknown_protocol_version_is_named_with_the_supported_ones(platform_server,
+                                                                      live_keys):
+    response = _raw(platform_server, live_keys["alpha"]["ro"],
+                    headers={"MCP-Protocol-Version": "2099-01-01"},
+                    json={"jsonrpc": "2.0", "id": 7, "method": "tools/list"})
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["id"] == 7
+    assert answer["error"]["code"] == -32022
+    assert "2099-01-01" in answer["error"]["message"]
+    assert "2025-11-25" in answer["error"]["data"]["supported"]
+    assert answer["error"]["data"]["requested"] == "2099-01-01"
+
+
+def test_tools_list_has_portable_schemas_and_honest_hints(platform_server, live_keys):
+    async def list_tools(session):
+        return await session.list_tools()
+
+    (listed,) = asyncio.run(_session_call(platform_server.url, live_keys["alpha"]["rw"],
+                                          [list_tools]))
+    tools = {tool.name: tool for tool in listed.tools}
+    for tool in tools.values():
+        text = json.dumps([tool.input_schema, tool.output_schema])
+        assert '"type": [' not in text, tool.name
+    nullable = tools["list_records"].output_schema["properties"]["offset"]
+    assert nullable["anyOf"] == [{"type": "string"}, {"type": "null"}]
+    for name in ("update_records", "upsert_records", "update_field", "update_table",
+                 "delete_records"):
+        assert tools[name].annotations.destructive_hint is True, name
+        assert tools[name].annotations.open_world_hint is True, name
+    for name in ("create_records", "create_table", "create_field", "sync_base"):
+        assert tools[name].annotations.destructive_hint is False, name
+        assert tools[name].annotations.open_world_hint is True, name
+    for name in ("list_records", "get_record", "search_records", "whoami", "list_files"):
+        assert tools[name].annotations.read_only_hint is True, name
+        assert tools[name].annotations.open_world_hint is False, name

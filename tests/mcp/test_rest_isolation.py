@@ -1,5 +1,7 @@
 """The REST mirror of the registry and the audit, per tenant."""
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,8 @@ def test_read_only_key_lists_only_read_tools_and_cannot_call_write(team_a, clien
         "baseId": "app00000000000000", "table": "T", "recordIds": ["rec00000000000000"]}},
         format="json").json()
     assert refused["isError"] is True
-    assert refused["structuredContent"]["error"]["code"] == "ERROR_READ_ONLY"
+    assert refused["structuredContent"] is None
+    assert json.loads(refused["content"][0]["text"])["error"]["code"] == "ERROR_READ_ONLY"
 
 
 def test_bad_tool_call_bodies_are_400(team_a, client_for):

@@ -13,6 +13,7 @@ from .connections import (
 from .records import (
     record_count,
     record_get,
+    record_link_names,
     record_list,
     record_offset_previous,
     record_search,
@@ -25,6 +26,7 @@ __all__ = [
     "connection_list",
     "record_count",
     "record_get",
+    "record_link_names",
     "record_list",
     "record_offset_previous",
     "record_search",

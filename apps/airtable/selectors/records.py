@@ -2,9 +2,10 @@
 
 A read is answered from the mirror unless it asks for `consistency="live"`,
 the table's last sync is older than its `max_age`, the table was never
-synced, or the query depends on something the mirror cannot know exactly
-(LAST_MODIFIED_TIME(), a view, values of linked records): those are passed to
-Airtable as they are, and a stale table gets a sync queued.
+synced, or it names a view (views are not mirrored); those are passed to
+Airtable as they are, and a stale table gets a sync queued. Formulas over
+linked-record fields see the linked records' primary values, read from the
+mirror's rows of the linked table.
 
 On the mirror, filterByFormula becomes a WHERE condition; a formula without
 an exact SQL translation (NotCompilable) is evaluated in Python over the rows
@@ -17,24 +18,28 @@ import contextlib
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
+from apps.formulas.fieldtypes import display_text
 
 from ..exceptions import (
     AirtableError,
     FormulaInvalid,
     InvalidQuery,
+    QueryTimeout,
     RecordNotFound,
     TableNotFound,
 )
 from ..models import AirtableConnection, Base, Record
-from .schema import base_schema, field_map, field_name, table_info
+from .schema import base_schema, field_map, field_name, linked_tables, table_info
 from .sorting import Unsortable, sort_keys
 
 RECORD_TABLE = Record._meta.db_table
@@ -46,8 +51,6 @@ MAX_SORTS = 20
 MAX_FIELDS = 500
 MAX_PAGE_SIZE = 100
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
-# Fields whose values in formulas are the linked records' names, which the mirror's ids are not.
-LINKED_TYPES = frozenset({"multipleRecordLinks"})
 SCHEMA_REFRESH_SECONDS = 30
 FETCH_CHUNK = 2000
 
@@ -192,7 +195,7 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
         info = table_info(schema, table)
     except TableNotFound as error:
         raise _SchemaMiss(error) from None
-    fmap = field_map(info)
+    fmap = field_map(info, schema)
     plan = _Plan(schema=schema, table=info, field_map=fmap, parsed=None)
     if query.formula:
         try:
@@ -207,8 +210,6 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
                                  errors={"filterByFormula": ["Nested too deeply."]}) from None
         if LIVE_ONLY_FUNCTIONS.search(query.formula):
             plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
-        elif any(fmap[name].type in LINKED_TYPES for name in plan.parsed.field_names):
-            plan.live_reason = "the formula reads linked records"
     for index, item in enumerate(query.sort):
         name = field_name(info, item["field"])
         if name is None:
@@ -233,11 +234,11 @@ def _refresh_allowed(base_id: str) -> bool:
     return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
 
 
-def _planned(base_id: str, table, query: _Query) -> _Plan:
+def _planned(base_id: str, table, query: _Query, *, ask_airtable: bool = True) -> _Plan:
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
-        if not _refresh_allowed(base_id):
+        if not ask_airtable or not _refresh_allowed(base_id):
             raise miss.error from None
     from ..services.sync import base_schema_refresh
 
@@ -327,21 +328,81 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             evaluate_in_python = True
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
-    if evaluate_in_python:
-        rows = _python_filtered(plan, select, params + order_params, start, limit + 1)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{select} LIMIT %s OFFSET %s",
-                           params + order_params + [limit + 1, start])
-            rows = cursor.fetchall()
+    with bounded_query() as deadline:
+        if evaluate_in_python:
+            rows = _python_filtered(plan, select, params + order_params, start, limit + 1,
+                                    deadline)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(f"{select} LIMIT %s OFFSET %s",
+                               params + order_params + [limit + 1, start])
+                rows = cursor.fetchall()
     records = [record_json(row[0], row[1], row[2], plan.fields) for row in rows[:limit]]
     more = len(rows) > limit and (query.max_records is None or start + limit < query.max_records)
     return {"records": records, "offset": f"m{start + limit}.{digest}" if more else None}
 
 
-def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int) -> list:
+def _primary_texts(linked: dict, record_ids: set[str]) -> dict[str, str]:
+    """{record id: primary value as text} of records of the ``linked`` table, as a link to
+    them shows in a formula."""
+    primary = next((field for field in linked["fields"]
+                    if field["id"] == linked["primary_field_id"]), None)
+    if primary is None or not record_ids:
+        return {}
+    rows = Record.objects.filter(table_id=linked["pk"], record_id__in=record_ids) \
+        .values_list("record_id", "fields")
+    texts = {}
+    for record_id, fields in rows:
+        value = fields.get(primary["name"])
+        texts[record_id] = value if isinstance(value, str) else display_text(
+            primary["type"], primary["options"], value)
+    return texts
+
+
+def _with_link_names(plan: _Plan, links: dict[str, dict], rows: list) -> list[dict]:
+    """The formula's values of each row, link fields as their linked records' primary
+    values (a record the mirror does not hold shows as empty text)."""
+    names = plan.parsed.field_names
+    values = []
+    for row in rows:
+        stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
+        values.append({name: stored[name] for name in names if name in stored})
+    for name, linked in links.items():
+        ids = {item for value in values for item in value.get(name) or ()
+               if isinstance(item, str)}
+        texts = _primary_texts(linked, ids)
+        for value in values:
+            if isinstance(value.get(name), list):
+                value[name] = [texts.get(item, "") for item in value[name]]
+    return values
+
+
+@contextlib.contextmanager
+def bounded_query():
+    """A transaction whose statements PostgreSQL cancels after MIRROR_QUERY_TIMEOUT_MS; yields
+    the monotonic deadline for work done in Python. Either overrun is QueryTimeout."""
+    timeout_ms = settings.MIRROR_QUERY_TIMEOUT_MS
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                               [f"{timeout_ms}ms"])
+            yield time.monotonic() + timeout_ms / 1000
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        raise _too_slow(timeout_ms) from None
+
+
+def _too_slow(timeout_ms: int) -> QueryTimeout:
+    return QueryTimeout(f"The query ran past the {timeout_ms / 1000:g} s limit of the mirror; "
+                        "narrow the filter or sort on fewer fields.")
+
+
+def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: int,
+                     deadline: float) -> list:
     formula = plan.parsed
-    names = formula.field_names
+    links = linked_tables(plan.schema, plan.field_map, formula.field_names)
     found: list = []
     matched = 0
     # In a transaction the server-side cursor streams rows as they are read; outside
@@ -352,9 +413,9 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
             rows = cursor.fetchmany(FETCH_CHUNK)
             if not rows:
                 break
-            for row in rows:
-                stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
-                values = {name: stored[name] for name in names if name in stored}
+            for row, values in zip(rows, _with_link_names(plan, links, rows), strict=True):
+                if time.monotonic() > deadline:
+                    raise _too_slow(settings.MIRROR_QUERY_TIMEOUT_MS)
                 try:
                     keep = is_truthy(evaluate(formula, values, record_id=row[0],
                                               created_time=row[1], last_modified_time=row[3]))
@@ -372,13 +433,15 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
 
 def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
                 page_size=100, offset=None, max_records=None, consistency="mirror",
-                max_age=None, view=None) -> dict:
+                max_age=None, view=None, ask_airtable_on_miss=True) -> dict:
     """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
-    `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
+    `sort` is a list of {"field", "direction"}; fields may be named or given by id.
+    With ask_airtable_on_miss=False a table or field the mirror does not know is answered
+    as unknown at once, without asking Airtable for a newer schema."""
     query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
                    page_size=page_size, offset=offset, max_records=max_records,
                    consistency=consistency, max_age=max_age, view=view)
-    plan = _planned(base_id, table, query)
+    plan = _planned(base_id, table, query, ask_airtable=ask_airtable_on_miss)
     base_id = plan.schema["base"]["id"]
     synced_at = plan.table["last_synced_at"]
     live = query.consistency == "live" or query.view is not None or plan.live_reason
@@ -406,16 +469,21 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
     return _mirror(plan, query, order_sql, order_params)
 
 
-def record_get(*, base_id, table, record_id) -> dict:
+def record_get(*, base_id, table, record_id, ask_airtable_on_miss=True) -> dict:
+    """A record from the mirror; one it does not have is asked of Airtable (it may be newer
+    than the last sync) unless ask_airtable_on_miss=False and the table has been synced."""
     if not isinstance(record_id, str) or not RECORD_ID.match(record_id):
         raise RecordNotFound("There is no such record.")
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=None, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None))
+        max_records=None, consistency="mirror", max_age=None, view=None),
+        ask_airtable=ask_airtable_on_miss)
     row = (Record.objects.filter(table_id=plan.table["pk"], record_id=record_id)
            .values_list("record_id", "created_time", "fields").first())
     if row is not None:
         return record_json(*row)
+    if not ask_airtable_on_miss and plan.table["last_synced_at"] is not None:
+        raise RecordNotFound(f"Table {plan.table['name'][:200]!r} has no record {record_id}.")
     return _client(plan.schema).record_get(plan.schema["base"]["id"], plan.table["id"], record_id)
 
 
@@ -423,7 +491,8 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def record_search(*, base_id, table, query, fields=None, max_records=100) -> dict:
+def record_search(*, base_id, table, query, fields=None, max_records=100,
+                  ask_airtable_on_miss=True) -> dict:
     """Records of the mirror whose values (in `fields`, or any field) contain
     `query`, case-insensitively, in the table's default order."""
     if not isinstance(query, str) or not query.strip() or len(query) > 1000:
@@ -432,7 +501,8 @@ def record_search(*, base_id, table, query, fields=None, max_records=100) -> dic
     limit = _int(max_records, "max_records", low=1, high=1000)
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=fields, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None))
+        max_records=None, consistency="mirror", max_age=None, view=None),
+        ask_airtable=ask_airtable_on_miss)
     names = plan.fields if plan.fields is not None else list(plan.field_map)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -479,3 +549,18 @@ def record_offset_previous(*, offset: str | None, page_size: int) -> tuple[int, 
     start = int(match.group(1))
     before = start - page_size
     return start, (f"m{before}.{match.group(2)}" if before > 0 else None)
+
+
+def record_link_names(*, base_id, table, records: list[dict]) -> dict[str, str]:
+    """{linked record id: its primary value as text} for every record that ``records``
+    (of ``table``) link to, read from the mirror: what link chips show."""
+    schema = base_schema(base_id)
+    info = table_info(schema, table)
+    fmap = field_map(info, schema)
+    links = linked_tables(schema, fmap, [name for name, spec in fmap.items() if spec.link])
+    names: dict[str, str] = {}
+    for name, linked in links.items():
+        ids = {item for record in records for item in record["fields"].get(name) or ()
+               if isinstance(item, str)}
+        names.update(_primary_texts(linked, ids))
+    return names

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 
 from apps.formulas import FieldSpec
+from apps.formulas.fieldtypes import LINKS, RESULT, field_type, shown_type
+from apps.formulas.sql import LinkTarget
 
 from .. import schema_cache
 from ..exceptions import BaseNotFound, TableNotFound
-from ..models import Base, Table
+from ..models import Base, Record, Table
+
+RECORD_TABLE = Record._meta.db_table
 
 BASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -25,7 +29,8 @@ def _table_json(table: Table) -> dict:
         "record_count": table.record_count,
         "fields": [
             {"id": field.field_id, "name": field.name, "type": field.type,
-             "options": field.options, "description": field.description}
+             "options": field.options, "description": field.description,
+             "observed_type": field.observed_type}
             for field in table.fields.all()
         ],
     }
@@ -70,9 +75,47 @@ def table_info(schema: dict, table) -> dict:
     raise TableNotFound(f"Base {schema['base']['id']} has no table {str(table)[:200]!r}.")
 
 
-def field_map(table: dict) -> dict[str, FieldSpec]:
-    return {field["name"]: FieldSpec(field["name"], field["type"], field["options"])
-            for field in table["fields"]}
+def _primary_spec(table: dict) -> FieldSpec | None:
+    for field in table["fields"]:
+        if field["id"] == table["primary_field_id"]:
+            return _spec(field, None)
+    return None
+
+
+def _spec(field: dict, schema: dict | None) -> FieldSpec:
+    kind = field_type(field["type"])
+    options = field["options"]
+    observed = field.get("observed_type")
+    if kind.value == RESULT and observed:
+        declared, _declared_options = shown_type(field["type"], options)
+        if field_type(declared).value != field_type(observed).value:
+            # The values disagree with the declared type (a formula edited in Airtable
+            # after its values were read): compile by what the values are.
+            options = {**(options or {}), "result": {"type": observed}}
+    link = None
+    if kind.value == LINKS and schema is not None:
+        linked_id = (options or {}).get("linkedTableId")
+        linked = next((item for item in schema["tables"] if item["id"] == linked_id), None)
+        primary = _primary_spec(linked) if linked is not None else None
+        if primary is not None:
+            link = LinkTarget(table=RECORD_TABLE, scope=linked["pk"], primary=primary)
+    return FieldSpec(field["name"], field["type"], options, link=link)
+
+
+def field_map(table: dict, schema: dict | None = None) -> dict[str, FieldSpec]:
+    """{field name: FieldSpec}; with the base's ``schema``, link fields know where their
+    linked records are in the mirror, so formulas see the linked records' primary values."""
+    return {field["name"]: _spec(field, schema) for field in table["fields"]}
+
+
+def linked_tables(schema: dict, fmap: dict[str, FieldSpec], names) -> dict[str, dict]:
+    """{link field name: linked table info} of the link fields among ``names``."""
+    found = {}
+    for name in names:
+        spec = fmap.get(name)
+        if spec is not None and spec.link is not None:
+            found[name] = next(item for item in schema["tables"] if item["pk"] == spec.link.scope)
+    return found
 
 
 def field_name(table: dict, key) -> str | None:

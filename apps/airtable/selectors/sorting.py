@@ -2,25 +2,34 @@
 
 Airtable sorts blanks first when ascending (last when descending), numbers
 numerically, text case-insensitively, single selects by the order of their
-choices and multiple selects by their choices' positions, element by element;
+choices and multiple selects by their choices' positions, element by element,
+links by the linked records' primary values, lookups by their values element
+by element, attachments and collaborators by their file names and names;
 equal values keep the default (creation) order. apps.sandbox implements the
 same order (`field_types.sort_key`), and the mirror must answer exactly what
-Airtable (or the sandbox) would. Numbers and checkboxes use
-apps.formulas.compile_sort_key; text is compared by its lower-case form and
-then as is, both by code point; fields whose order depends on other tables
-(links, lookups) or on objects have no key here, so such a sort is read live.
+Airtable (or the sandbox) would. How each field type sorts comes from its
+class in `apps.formulas.fieldtypes`; text is compared by its lower-case form
+and then as is, both by code point.
 """
 
 from __future__ import annotations
 
 from apps.formulas import FieldSpec, NotCompilable, compile_sort_key
-from apps.formulas.sql import index_expression, text_order_key
-
-NUMERIC = frozenset({"number", "currency", "percent", "duration", "rating", "autoNumber",
-                     "count", "checkbox"})
-TEXTUAL = frozenset({"singleLineText", "multilineText", "richText", "email", "url",
-                     "phoneNumber", "date", "dateTime", "createdTime", "lastModifiedTime"})
-COMPUTED = frozenset({"formula", "rollup"})
+from apps.formulas.fieldtypes import (
+    CHECKBOX,
+    DATE,
+    LINKS,
+    LOOKUP,
+    NUMBER,
+    OBJECT,
+    RESULT,
+    SELECT,
+    SELECTS,
+    TEXT,
+    field_type,
+    shown_type,
+)
+from apps.formulas.sql import index_expression, link_names_array, object_label, text_order_key
 
 
 class Unsortable(Exception):
@@ -41,36 +50,71 @@ def _choices(spec: FieldSpec) -> list[str]:
     return [str(choice.get("name")) for choice in choices if isinstance(choice, dict)]
 
 
+def _items(value: str, item: str) -> str:
+    """text[] or float8[] of a jsonb array's items (``item`` reads ``_i``), NULL if empty."""
+    return (f"(CASE WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) > 0"
+            f" THEN ARRAY(SELECT {item} FROM jsonb_array_elements({value}) WITH ORDINALITY"
+            " AS _s(_i, _o) ORDER BY _o) END)")
+
+
+def _lookup_keys(spec: FieldSpec, value: str) -> tuple[list[str], list]:
+    result_type, _options = shown_type(spec.type, spec.options)
+    kind = field_type(result_type).value
+    if kind == NUMBER:
+        return [_items(value, "CASE WHEN jsonb_typeof(_i) = 'number' THEN (_i)::float8 END")], []
+    if kind in (TEXT, SELECT, DATE):
+        text = "CASE WHEN jsonb_typeof(_i) = 'string' THEN _i #>> '{}' END"
+        folded = f"lower({text})"
+        return [f'{_items(value, folded)} COLLATE "C"', f'{_items(value, text)} COLLATE "C"'], []
+    raise Unsortable(spec.name)
+
+
 def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
     """SQL expressions (and their params) that order rows by `spec` ascending,
     NULL meaning blank."""
-    kind = spec.type
-    if kind in COMPUTED:
-        result = spec.result_type
-        if result in NUMERIC:
-            kind = result
-        elif result in TEXTUAL:
+    kind = field_type(spec.type)
+    value = f"fields -> {_quote(spec.name)}"
+    shown = kind.value
+    if shown == RESULT:
+        result_type, _options = shown_type(spec.type, spec.options)
+        shown = field_type(result_type).value
+        if shown in (NUMBER, CHECKBOX):
+            spec = FieldSpec(spec.name, result_type)
+        elif shown in (TEXT, SELECT, DATE):
             return _text_key(spec)
         else:
             raise Unsortable(spec.name)
-    if kind in NUMERIC:
+    if shown in (NUMBER, CHECKBOX):
         try:
-            sql, params = compile_sort_key(spec.name, {spec.name: FieldSpec(spec.name, kind)})
+            sql, params = compile_sort_key(spec.name, {spec.name: spec})
         except NotCompilable as error:
             raise Unsortable(spec.name) from error
         return [sql], list(params)
-    if kind in TEXTUAL:
+    if shown in (TEXT, DATE):
         return _text_key(spec)
-    value = f"fields -> {_quote(spec.name)}"
-    if kind == "singleSelect":
+    if shown == SELECT:
         names = _choices(spec)
         return [f"(CASE WHEN jsonb_typeof({value}) = 'string' AND {value} #>> '{{}}' <> '' "
                 f"THEN COALESCE(array_position(%s::text[], {value} #>> '{{}}'), %s) END)"], \
             [names, len(names)]
-    if kind == "multipleSelects":
+    if shown == SELECTS:
         names = _choices(spec)
         return [f"(CASE WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) > 0"
                 f" THEN ARRAY(SELECT COALESCE(array_position(%s::text[], _c #>> '{{}}'), %s)"
                 f" FROM jsonb_array_elements({value}) WITH ORDINALITY AS _s(_c, _o)"
                 " ORDER BY _o) END)"], [names, len(names)]
+    if shown == LINKS and spec.link is not None:
+        try:
+            return [f'{link_names_array(spec, "fields", fold=True)} COLLATE "C"',
+                    f'{link_names_array(spec, "fields", fold=False)} COLLATE "C"'], []
+        except NotCompilable as error:
+            raise Unsortable(spec.name) from error
+    if shown == LOOKUP:
+        return _lookup_keys(spec, value)
+    if shown == OBJECT and kind.label:
+        if kind.many:
+            item = f"lower({object_label('_i')})"
+            return [f'{_items(value, item)} COLLATE "C"'], []
+        return [f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN "
+                f'lower({object_label(value)}) END) COLLATE "C"'], []
     raise Unsortable(spec.name)

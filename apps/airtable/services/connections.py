@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
+from django.http.request import validate_host
 from django.utils import timezone
+
+from apps.core.urlguard import url_check, url_origin
 
 from .. import schema_cache
 from ..clients import DEFAULT_ENDPOINT, AirtableClient
@@ -40,19 +43,31 @@ def connection_client(connection: AirtableConnection, *,
 
 
 def endpoint_url_validate(endpoint_url: str | None) -> str:
+    """An endpoint the operator listed (AIRTABLE_ENDPOINT_URLS), or this platform's own
+    sandbox when it is on: one of the platform's hosts, at a public address (or one
+    URLGUARD_ALLOWED_NETWORKS allows), since the connection's token is sent there."""
     url = (endpoint_url or DEFAULT_ENDPOINT).strip().rstrip("/")
-    parts = urlsplit(url)
     allowed = {item.strip().rstrip("/") for item in settings.AIRTABLE_ENDPOINT_URLS}
-    is_sandbox = (settings.SANDBOX_ENABLED and parts.scheme in ("http", "https")
-                  and bool(parts.netloc) and parts.path == SANDBOX_PATH
-                  and not parts.query and not parts.fragment and "@" not in parts.netloc)
-    if url not in allowed and not is_sandbox:
-        choices = ", ".join(sorted(allowed))
-        hint = f" or this platform's sandbox (http://<host>{SANDBOX_PATH})" \
-            if settings.SANDBOX_ENABLED else ""
-        raise InvalidQuery(f"endpoint_url must be one of {choices}{hint}.",
-                           errors={"endpoint_url": ["This endpoint is not allowed."]})
-    return url
+    if url in allowed:
+        return url
+    parts = urlsplit(url)
+    origin = url_origin(url)
+    if (settings.SANDBOX_ENABLED and origin is not None and parts.path == SANDBOX_PATH
+            and not parts.query and not parts.fragment and _platform_host(origin[1])):
+        return url_check(url, purpose="The sandbox endpoint", field="endpoint_url")
+    choices = ", ".join(sorted(allowed))
+    hint = f" or this platform's sandbox (http://<host>{SANDBOX_PATH})" \
+        if settings.SANDBOX_ENABLED else ""
+    raise InvalidQuery(f"endpoint_url must be one of {choices}{hint}.",
+                       errors={"endpoint_url": ["This endpoint is not allowed."]})
+
+
+def _platform_host(host: str) -> bool:
+    """One of the hosts this platform serves (ALLOWED_HOSTS, where '*' counts for none,
+    or BASE_DOMAIN and its subdomains)."""
+    own = [entry for entry in settings.ALLOWED_HOSTS if entry != "*"]
+    base = settings.BASE_DOMAIN.lower()
+    return validate_host(host, own) or host == base or host.endswith(f".{base}")
 
 
 def _text(value, field: str, limit: int) -> str:

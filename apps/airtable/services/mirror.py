@@ -14,6 +14,8 @@ from datetime import datetime
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from apps.formulas.fieldtypes import RESULT, field_type, observed_result
+
 from ..models import Record, Table
 
 RECORD_TABLE = Record._meta.db_table
@@ -126,3 +128,32 @@ def mirror_field_drop(*, table: Table, name: str) -> None:
 
 def mirror_count(*, table: Table) -> int:
     return Record.objects.filter(table=table).count()
+
+
+_KIND_OF_VALUE = (
+    "CASE jsonb_typeof(kv.value) WHEN 'string' THEN CASE "
+    "WHEN kv.value #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}' THEN 'dateTime' "
+    "WHEN kv.value #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN 'date' ELSE 'string' END "
+    "ELSE jsonb_typeof(kv.value) END")
+
+
+def mirror_observe_results(*, table: Table) -> None:
+    """Record for each formula and rollup field of ``table`` what its mirrored values are
+    (numbers, dates, text...), so that filters and sorts compile by what the values are
+    when a field's declared result type says otherwise."""
+    computed = [item for item in table.fields.all() if field_type(item.type).value == RESULT]
+    if not computed:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kv.key, {_KIND_OF_VALUE}, count(*) FROM {RECORD_TABLE} AS r, "
+            "jsonb_each(r.fields) AS kv WHERE r.table_id = %s AND kv.key = ANY(%s) "
+            "GROUP BY 1, 2", [table.pk, [item.name for item in computed]])
+        kinds: dict[str, dict[str, int]] = {}
+        for name, kind, count in cursor.fetchall():
+            kinds.setdefault(name, {})[kind] = count
+    for item in computed:
+        observed = observed_result(kinds.get(item.name, {})) or ""
+        if item.observed_type != observed:
+            item.observed_type = observed
+            item.save(update_fields=["observed_type"])

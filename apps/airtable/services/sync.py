@@ -59,6 +59,7 @@ from .mirror import (
     mirror_delete_except,
     mirror_field_drop,
     mirror_field_rename,
+    mirror_observe_results,
     mirror_upsert,
 )
 from .scheduling import base_schedule_remove
@@ -332,6 +333,7 @@ def _table_finish(plan: _TablePlan, job: SyncJob, notify: bool) -> None:
         table.last_full_synced_at = plan.started_at
     table.record_count = mirror_count(table=table)
     table.save(update_fields=["last_synced_at", "last_full_synced_at", "record_count"])
+    mirror_observe_results(table=table)
     if not notify:
         return
     schema_name = connection.schema_name
@@ -476,6 +478,13 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
     if status == SyncJob.Status.FAILED:
         Base.objects.filter(pk=job.base_id).update(last_sync_error=job.error)
         schema_cache.invalidate(job.base.base_id)
+    if job.finished_at is not None:
+        signals.sync_job_finished.send_robust(
+            sender=SyncJob, schema_name=connection.schema_name, base_id=job.base.base_id,
+            job_id=job.pk, status=status, full=job.full, trigger=job.trigger,
+            records=job.created_count + job.updated_count + job.deleted_count,
+            requests=job.requests_count, rate_limited=job.rate_limited_count,
+            duration_ms=round((now - (job.started_at or now)).total_seconds() * 1000))
 
 
 def connection_sync(*, connection_id) -> list[SyncJob]:

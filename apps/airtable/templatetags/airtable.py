@@ -1,41 +1,35 @@
-"""Showing Airtable cell values in the records grid."""
+"""Showing Airtable cell values in the records grid, as Airtable shows them: each field
+type's own display (apps.formulas.fieldtypes)."""
 
 import json
 
 from django import template
+from django.utils.safestring import mark_safe
+
+from apps.formulas.fieldtypes import display_text, field_type
 
 register = template.Library()
 
 
-def _text(value) -> str:
+@register.simple_tag
+def cell(record_fields: dict, field: dict, link_names: dict | None = None) -> str:
+    """The HTML of ``field``'s value in a record's fields: currencies with their symbol and
+    precision, percents, durations h:mm, dates in the field's format, links as chips with
+    the linked records' primary values, attachments as thumbnails, checkboxes as ticks."""
+    value = record_fields.get(field["name"]) if isinstance(record_fields, dict) else None
     if value is None:
         return ""
-    if value is True:
-        return "✓"
-    if isinstance(value, list):
-        return ", ".join(_text(item) for item in value)
-    if isinstance(value, dict):
-        if "error" in value:
-            return str(value["error"])
-        for key in ("name", "filename", "text", "email", "url", "specialValue"):
-            if key in value:
-                return str(value[key])
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    html = field_type(field["type"]).display_html(value, field.get("options"),
+                                                  link_names=link_names or {})
+    return mark_safe(html)  # noqa: S308 (each type escapes what it shows)
 
 
-def cell_text(fields: dict, name: str) -> str:
-    """The whole text of field `name` of a record's fields (CSV export, record panel)."""
-    return _text(fields.get(name)) if isinstance(fields, dict) else ""
-
-
-@register.filter
-def cell(fields: dict, name: str) -> str:
-    """The text of field `name` of a record's fields, shortened for a grid cell."""
-    text = cell_text(fields, name)
-    return text if len(text) <= 120 else text[:119] + "…"
+def cell_text(record_fields: dict, field: dict, link_names: dict | None = None) -> str:
+    """The whole text of ``field``'s value in a record's fields, as Airtable shows it (CSV
+    export)."""
+    value = record_fields.get(field["name"]) if isinstance(record_fields, dict) else None
+    return display_text(field["type"], field.get("options"), value,
+                        link_names=link_names or {}, field_format=True)
 
 
 @register.filter

@@ -1,5 +1,6 @@
 """Every write and rule of the chat."""
 
+from .completion import prompt_complete
 from .config import chat_settings_update, provider_config_resolve, provider_status
 from .control import CancelToken
 from .conversations import (
@@ -19,6 +20,7 @@ __all__ = [
     "conversation_delete",
     "conversation_stop",
     "conversation_update",
+    "prompt_complete",
     "provider_config_resolve",
     "provider_status",
     "turn_start",

@@ -7,9 +7,9 @@ LLM_DEFAULT_MODEL). A tenant's own key and base URL apply to the tenant's provid
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from django.conf import settings
+
+from apps.core.urlguard import url_check
 
 from .. import crypto
 from ..exceptions import InvalidChatSettings, LLMNotConfigured
@@ -67,7 +67,8 @@ def provider_config_resolve(*, conversation: Conversation | None = None,
             raise LLMNotConfigured(
                 "The team's API key can no longer be decrypted (the encryption keys changed). "
                 "Enter the key again in the chat settings.")
-    base_url = tenant.base_url if tenant_applies else ""
+    # Checked again before use: the host may resolve elsewhere now than when it was saved.
+    base_url = base_url_check(tenant.base_url) if tenant_applies else ""
     if provider == OPENAI:
         api_key = api_key or settings.OPENAI_API_KEY
         base_url = base_url or settings.OPENAI_BASE_URL
@@ -84,19 +85,13 @@ def provider_config_resolve(*, conversation: Conversation | None = None,
 
 
 def base_url_check(base_url: str) -> str:
+    """A tenant's provider base URL: on an origin of CHAT_ALLOWED_BASE_URLS when the operator
+    lists some, else at a public address (apps.core.urlguard)."""
     base_url = (base_url or "").strip()
     if not base_url:
         return ""
-    parsed = urlparse(base_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidChatSettings("The base URL must be an http(s) URL.",
-                                  errors={"base_url": ["Enter an http:// or https:// URL."]})
-    allowed = settings.CHAT_ALLOWED_BASE_URLS
-    if allowed and not any(base_url.startswith(prefix) for prefix in allowed):
-        raise InvalidChatSettings(
-            "This base URL is not allowed on this platform.",
-            errors={"base_url": ["The operator allows only: " + ", ".join(allowed)]})
-    return base_url
+    return url_check(base_url, purpose="The base URL", field="base_url",
+                     allowed_origins=settings.CHAT_ALLOWED_BASE_URLS)
 
 
 def chat_settings_update(*, actor_id: int, provider: str | None = None,

@@ -10,8 +10,6 @@ first row under the header.
 from __future__ import annotations
 
 import logging
-import math
-import re
 import time
 from typing import Any
 
@@ -22,6 +20,7 @@ from apps.airtable import selectors as airtable_selectors
 from apps.airtable import services as airtable_services
 from apps.airtable.exceptions import AirtableInvalidRequest, AirtableRateLimited
 from apps.core.exceptions import ApplicationError, ValidationFailed
+from apps.formulas.fieldtypes import field_type
 
 from .. import metrics
 from ..exceptions import (
@@ -44,19 +43,6 @@ STOP_AFTER_FIRST_REFUSED = 50
 MAX_RATE_LIMIT_WAITS = 10
 MAX_ERROR_CHARS = 500
 
-_NUMERIC_TYPES = frozenset({"number", "currency", "percent", "rating", "duration"})
-_TEXT_TYPES = frozenset({"singleLineText", "multilineText", "richText", "email", "url",
-                         "phoneNumber", "singleSelect", "barcode"})
-_TRUE = frozenset({"true", "yes", "y", "1", "x", "checked", "on"})
-_FALSE = frozenset({"false", "no", "n", "0", "", "unchecked", "off"})
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-# Field types Airtable computes: a value sent for them is always refused.
-_COMPUTED_TYPES = frozenset({"formula", "rollup", "lookup", "multipleLookupValues", "count",
-                             "autoNumber", "createdTime", "lastModifiedTime", "createdBy",
-                             "lastModifiedBy", "button", "externalSyncSource", "aiText"})
-
-
 def _target_table(base_id: str, table: str) -> dict[str, Any]:
     """{id, name, fields: [{id, name, type}]} of the table, through the gateway."""
     return airtable_selectors.table_get(base_id=base_id, table=table)
@@ -65,7 +51,7 @@ def _target_table(base_id: str, table: str) -> dict[str, Any]:
 def _resolve_mapping(columns: list[str], mapping: dict[str, str],
                      target: dict[str, Any]) -> dict[str, str]:
     """Column of the file -> field name of the table, checked against the table."""
-    writable = [field for field in target["fields"] if field["type"] not in _COMPUTED_TYPES]
+    writable = [field for field in target["fields"] if not field_type(field["type"]).computed]
     by_id = {field["id"]: field["name"] for field in writable}
     by_name = {field["name"].casefold(): field["name"] for field in writable}
     if mapping:
@@ -120,32 +106,13 @@ def import_start(*, file_id, base_id: str, table: str, sheet: str = "",
     return job
 
 
-def _number(text: str) -> Any:
-    cleaned = text.strip()
-    if not _NUMBER.match(cleaned):
-        return text
-    value = float(cleaned)
-    if not math.isfinite(value):
-        return text
-    return int(cleaned) if _INTEGER.match(cleaned) else value
-
-
-def _value(value: Any, field_type: str | None, typecast: bool) -> Any:
+def _value(value: Any, type_name: str | None, typecast: bool) -> Any:
     """A cell as the field takes it. Without typecast, the text of a CSV cell is
     turned into the number or checkbox the field needs; what can't be turned is
     sent as it is, and Airtable's refusal is reported for that row."""
-    if typecast or field_type is None:
+    if typecast or type_name is None:
         return value
-    if field_type in _NUMERIC_TYPES and isinstance(value, str):
-        return _number(value)
-    if field_type == "checkbox" and isinstance(value, str):
-        lowered = value.strip().lower()
-        return True if lowered in _TRUE else False if lowered in _FALSE else value
-    if field_type == "multipleSelects" and isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    if field_type in _TEXT_TYPES and not isinstance(value, str):
-        return str(value)
-    return value
+    return field_type(type_name).import_value(value)
 
 
 class _Importer:

@@ -1,7 +1,11 @@
 """Text functions (support.airtable.com, Formula field reference: Text functions)."""
 
 import re
+from collections import OrderedDict
+from threading import Lock
 from urllib.parse import quote
+
+import re2
 
 from ..values import ERROR, WHITESPACE, flatten, to_int, to_number, to_text
 from . import function
@@ -152,17 +156,31 @@ def encode_url_component(value):
     return quote(to_text(value), safe="-_.!~*'()")
 
 
-_PATTERNS = {}
+# Airtable's REGEX_* functions are RE2: linear time, no backreferences or lookarounds.
+# Patterns come from any reader's filter, so both the engine and the cache are bounded.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_RE2_OPTIONS.max_mem = 1 << 20  # per pattern: compiled program plus its DFA cache
+PATTERN_CACHE_SIZE = 128
+_PATTERNS: OrderedDict = OrderedDict()
+_PATTERNS_LOCK = Lock()
 
 
 def _regex(pattern):
     pattern = to_text(pattern)
-    if pattern not in _PATTERNS:
-        try:
-            _PATTERNS[pattern] = re.compile(pattern)
-        except re.error:
-            _PATTERNS[pattern] = None
-    return _PATTERNS[pattern]
+    with _PATTERNS_LOCK:
+        if pattern in _PATTERNS:
+            _PATTERNS.move_to_end(pattern)
+            return _PATTERNS[pattern]
+    try:
+        compiled = re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error:
+        compiled = None
+    with _PATTERNS_LOCK:
+        _PATTERNS[pattern] = compiled
+        while len(_PATTERNS) > PATTERN_CACHE_SIZE:
+            _PATTERNS.popitem(last=False)
+    return compiled
 
 
 @function("REGEX_MATCH", 2)
@@ -202,5 +220,5 @@ def regex_replace(value, pattern, replacement):
         return ERROR
     try:
         return regex.sub(_replacement(to_text(replacement)), to_text(value))
-    except (re.error, IndexError):
+    except (re2.error, re.error, IndexError):
         return ERROR

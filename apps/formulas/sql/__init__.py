@@ -26,15 +26,27 @@ from ..errors import FormulaError
 from ..parser import check_fields, parse
 from .compiler import Compiler
 from .core import as_text
-from .fields import FieldSpec, column_ref, read_field, sort_key, text_order_key
+from .fields import (
+    FieldSpec,
+    LinkTarget,
+    column_ref,
+    link_names_array,
+    object_label,
+    read_field,
+    sort_key,
+    text_order_key,
+)
 
 __all__ = [
     "FieldSpec",
+    "LinkTarget",
     "compile_error",
     "compile_filter",
     "compile_sort_key",
     "compile_sql",
     "index_expression",
+    "link_names_array",
+    "object_label",
     "text_order_key",
     "text_search_expression",
 ]

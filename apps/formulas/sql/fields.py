@@ -3,33 +3,20 @@
 from dataclasses import dataclass
 
 from ..errors import NotCompilable
+from ..fieldtypes import (
+    CHECKBOX,
+    DATE,
+    LINKS,
+    LOOKUP,
+    NUMBER,
+    OBJECT,
+    RESULT,
+    SELECT,
+    SELECTS,
+    TEXT,
+    field_type,
+)
 from .core import Sql, as_text, build, iso_to_timestamp, quote_literal
-
-TEXT_TYPES = frozenset(
-    {
-        "singleLineText",
-        "multilineText",
-        "richText",
-        "email",
-        "url",
-        "phoneNumber",
-        "singleSelect",
-    }
-)
-NUMBER_TYPES = frozenset(
-    {
-        "number",
-        "currency",
-        "percent",
-        "duration",
-        "rating",
-        "autoNumber",
-        "count",
-    }
-)
-DATE_TYPES = frozenset({"date", "dateTime", "createdTime", "lastModifiedTime"})
-TEXT_ARRAY_TYPES = frozenset({"multipleSelects", "multipleRecordLinks"})
-COMPUTED_TYPES = frozenset({"formula", "rollup", "multipleLookupValues"})
 
 
 @dataclass(frozen=True)
@@ -39,12 +26,26 @@ class FieldSpec:
     name: str
     type: str
     options: dict | None = None
+    # For a link field: where its linked records are, so formulas see their primary values.
+    link: "LinkTarget | None" = None
 
     @property
     def result_type(self):
         """For formula, rollup and lookup fields, the type of the computed value."""
         result = (self.options or {}).get("result") or {}
         return result.get("type")
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """The mirror rows of a link field's linked table: rows of ``table`` whose
+    ``scope_column`` is ``scope``, found by ``record_id``, their values in ``fields``;
+    ``primary`` is the linked table's primary field."""
+
+    table: str
+    scope: int | str
+    primary: "FieldSpec"
+    scope_column: str = "table_id"
 
 
 def column_ref(column, table_alias):
@@ -54,26 +55,69 @@ def column_ref(column, table_alias):
 def read_field(spec, column_sql):
     """The value of field ``spec`` as an :class:`Sql`, never failing on malformed JSON."""
     value = f"{column_sql}->{quote_literal(spec.name)}"
-    if spec.type in COMPUTED_TYPES:
+    kind = field_type(spec.type).value
+    if kind in (RESULT, LOOKUP):
         return _read_computed(spec, value)
+    if kind == LINKS and spec.link is not None:
+        return _read_link_names(spec, value)
     return _read_plain(spec.type, value, spec.name)
 
 
-def _read_plain(field_type, value, name):
-    if field_type in TEXT_TYPES:
+def _read_plain(type_name, value, name):
+    kind = field_type(type_name).value
+    if kind in (TEXT, SELECT):
         return _text(value)
-    if field_type in NUMBER_TYPES:
+    if kind == NUMBER:
         return _number(value)
-    if field_type == "checkbox":
+    if kind == CHECKBOX:
         return Sql(
             f"(CASE WHEN jsonb_typeof({value}) = 'boolean' THEN ({value})::boolean END)",
             kind="bool",
         )
-    if field_type in DATE_TYPES:
+    if kind == DATE:
         return Sql(_text(value).sql, kind="datestr", source=f"({value} #>> '{{}}')")
-    if field_type in TEXT_ARRAY_TYPES:
+    if kind in (SELECTS, LINKS):
+        # A link field without a LinkTarget is read as the values it stores.
         return _array(value, "text")
-    raise NotCompilable(f"field {{{name}}} of type {field_type}")
+    raise NotCompilable(f"field {{{name}}} of type {type_name}")
+
+
+def _link_rows(spec, value):
+    """FROM clause of the linked rows of ``value`` (a jsonb array of ids), in link order."""
+    target = spec.link
+    return (
+        f"FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS _link(id, ord)"
+        f" LEFT JOIN {target.table} AS _linked ON _linked.{target.scope_column} = "
+        f"{_scope_literal(target.scope)} AND _linked.record_id = _link.id"
+    )
+
+
+def _scope_literal(scope):
+    if isinstance(scope, int) and not isinstance(scope, bool):
+        return str(scope)
+    return quote_literal(str(scope))
+
+
+def linked_primary_text(spec):
+    """Text SQL of the primary value of a linked row (``_linked``); NotCompilable when the
+    linked table's primary field is not plain text."""
+    primary = spec.link.primary
+    if field_type(primary.type).value not in (TEXT, SELECT):
+        raise NotCompilable(f"links of {{{spec.name}}} show a {primary.type} primary field")
+    return _text(f"_linked.fields->{quote_literal(primary.name)}").sql
+
+
+def _read_link_names(spec, value):
+    """A link field as formulas see it: the linked records' primary values, in link order
+    (a linked record the mirror does not hold shows as empty text)."""
+    name = linked_primary_text(spec)
+    return Sql(
+        f"(CASE WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) > 0"
+        f" THEN (SELECT jsonb_agg(COALESCE({name}, '') ORDER BY _link.ord)"
+        f" {_link_rows(spec, value)}) END)",
+        kind="array",
+        element="text",
+    )
 
 
 def _text(value):
@@ -100,15 +144,16 @@ def _read_computed(spec, value):
     result = spec.result_type
     if result is None:
         raise NotCompilable(f"field {{{spec.name}}} has no result type")
+    kind = field_type(result).value
     # Formula and rollup values may be Airtable errors: {"error": "#ERROR!"}.
     err = Sql(f"COALESCE(jsonb_typeof({value}) = 'object' AND {value} ? 'error', FALSE)")
     if spec.type == "multipleLookupValues":
-        if result in TEXT_TYPES or result in DATE_TYPES or result in TEXT_ARRAY_TYPES:
+        if kind in (TEXT, SELECT, DATE, SELECTS, LINKS):
             return _array(value, "text")
-        if result in NUMBER_TYPES:
+        if kind == NUMBER:
             return _array(value, "number")
         raise NotCompilable(f"lookup {{{spec.name}}} of {result} values")
-    if result in NUMBER_TYPES:
+    if kind == NUMBER:
         number = (
             f"(CASE jsonb_typeof({value}) WHEN 'number' THEN ({value})::float8"
             f" WHEN 'object' THEN (CASE {value}->>'specialValue' WHEN 'NaN' THEN 'NaN'::float8"
@@ -116,22 +161,33 @@ def _read_computed(spec, value):
             " WHEN '-Infinity' THEN '-Infinity'::float8 END) END)"
         )
         return Sql(number, kind="number", nan=True, err=err)
-    if result in TEXT_TYPES:
+    if kind in (TEXT, SELECT):
         return Sql(_text(value).sql, kind="text", err=err)
-    if result in DATE_TYPES:
+    if kind == DATE:
         return Sql(_text(value).sql, kind="datestr", err=err, source=f"({value} #>> '{{}}')")
-    if result == "checkbox":
+    if kind == CHECKBOX:
         plain = _read_plain("checkbox", value, spec.name)
         return Sql(plain.sql, kind="bool", err=err)
     raise NotCompilable(f"field {{{spec.name}}} with {result} results")
 
 
-OBJECT_SORT_KEYS = {
-    "singleCollaborator": "->>'name'",
-    "multipleCollaborators": "->0->>'name'",
-    "multipleAttachments": "->0->>'filename'",
-    "barcode": "->>'text'",
-}
+def object_label(value):
+    """Text SQL of the label an object value (collaborator, attachment, barcode) sorts by."""
+    return (f"COALESCE({value}->>'name', {value}->>'filename', {value}->>'text',"
+            f" {value}->>'email')")
+
+
+def link_names_array(spec, column_sql, *, fold):
+    """``text[]`` of a link field's linked primary values in link order (lower-cased with
+    ``fold``), NULL for no links: the key Airtable sorts links by."""
+    value = f"{column_sql}->{quote_literal(spec.name)}"
+    name = f"COALESCE({linked_primary_text(spec)}, '')"
+    if fold:
+        name = f"lower({name})"
+    return (
+        f"(CASE WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) > 0"
+        f" THEN ARRAY(SELECT {name} {_link_rows(spec, value)} ORDER BY _link.ord) END)"
+    )
 
 
 def text_order_key(text_sql):
@@ -144,8 +200,10 @@ def text_order_key(text_sql):
 def sort_key(spec, column_sql):
     """ORDER BY expression for a field by its natural type."""
     value = f"{column_sql}->{quote_literal(spec.name)}"
-    if spec.type in OBJECT_SORT_KEYS:
-        return Sql(f'({value}{OBJECT_SORT_KEYS[spec.type]} COLLATE "und-x-icu")')
+    kind = field_type(spec.type)
+    if kind.value == OBJECT and kind.label:
+        path = f"->0->>'{kind.label}'" if kind.many else f"->>'{kind.label}'"
+        return Sql(f'({value}{path} COLLATE "und-x-icu")')
     expr = read_field(spec, column_sql)
     if expr.kind == "datestr":
         return iso_to_timestamp(expr)

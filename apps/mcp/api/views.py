@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import IsTenantReader
-from apps.core.tools import ToolContext, request_scopes, tool_registry
+from apps.core.tools import tool_registry
 
 from ..selectors import tool_call_list
+from ..services import tool_context_for_request
 from . import serializers as s
 
 
@@ -17,7 +18,7 @@ class ToolsListView(APIView):
 
     @extend_schema(request=s.ToolsListInput, responses={200: s.ToolsListOutput}, tags=["mcp"])
     def post(self, request):
-        tools = tool_registry.visible(request_scopes(request))
+        tools = tool_registry.visible_to(tool_context_for_request(request, channel="rest"))
         return Response({"tools": [tool.describe() for tool in tools]})
 
 
@@ -29,7 +30,7 @@ class ToolsCallView(APIView):
         serializer = s.ToolsCallInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        context = ToolContext.from_request(request, channel="rest")
+        context = tool_context_for_request(request, channel="rest")
         result = tool_registry.call(data["name"], data.get("arguments"), context)
         return Response(result.as_mcp_json())
 

@@ -19,8 +19,9 @@ from apps.formulas import (
     evaluate,
     to_airtable_json,
 )
+from apps.formulas.fieldtypes import field_type
 
-from ..field_types import COUNT, FORMULA, LINK, LOOKUP, ROLLUP, is_empty
+from ..field_types import FORMULA, LINK, is_empty
 from ..models import SandboxRecord
 from ..state import TableState
 from ..values import derived_values, primary_text, record_values
@@ -41,7 +42,9 @@ def formula_order(table: TableState) -> list[dict]:
 
 def linked_specs(table: TableState) -> list[LinkedField]:
     specs = []
-    for field in table.fields_of_type(LOOKUP, ROLLUP, COUNT):
+    for field in table.fields:
+        if not field_type(field["type"]).linked:
+            continue
         options = field["options"]
         link = table.by_id.get(options.get("recordLinkFieldId"))
         if link is None or link["type"] != LINK:

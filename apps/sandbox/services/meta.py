@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db import transaction
 
 from apps.formulas import FormulaError, parse
+from apps.formulas.fieldtypes import (
+    field_type,
+    infer_formula_result,
+    infer_rollup_result,
+    shown_type,
+)
 
 from .. import formula_text, ids
 from ..exceptions import (
@@ -18,16 +22,10 @@ from ..exceptions import (
     UnsupportedFieldType,
 )
 from ..field_types import (
-    CREATABLE_TYPES,
-    DATE_TIME,
     FORMULA,
     LINK,
-    LINKED_COMPUTED_TYPES,
     LOOKUP,
-    NUMBER,
-    PRIMARY_TYPES,
     ROLLUP,
-    SINGLE_LINE_TEXT,
     simple_options,
 )
 from ..models import SandboxBase, SandboxTable, SandboxToken
@@ -40,8 +38,6 @@ MAX_NAME = 255
 MAX_DESCRIPTION = 20_000
 MAX_FIELDS = 500
 MAX_TABLES = 100
-ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
-NUMERIC_ROLLUPS = ("SUM", "AVERAGE", "MAX", "MIN", "COUNT", "COUNTA", "COUNTALL")
 
 
 def _name(value: object, what: str) -> str:
@@ -97,7 +93,7 @@ class _FieldBuilder:
         kind = spec.get("type")
         if not isinstance(kind, str):
             raise InvalidRequest("Invalid request: a field needs a type")
-        if kind not in CREATABLE_TYPES:
+        if not field_type(kind).creatable:
             raise UnsupportedFieldType(f'Field type "{kind[:50]}" cannot be created '
                                        "in the sandbox")
         _unique_name(self.table, name)
@@ -110,7 +106,7 @@ class _FieldBuilder:
         options = spec.get("options")
         if kind == LINK:
             field["options"] = self._link(field, options)
-        elif kind in LINKED_COMPUTED_TYPES:
+        elif field_type(kind).linked:
             field["options"] = self._linked_computed(field, options)
         elif kind == FORMULA:
             field["options"] = self._formula(field, options)
@@ -184,22 +180,21 @@ class _FieldBuilder:
                                       f'a field of table "{linked.name}"')
         built["fieldIdInLinkedTable"] = target["id"]
         if kind == LOOKUP:
-            result = {"type": target["type"]}
-            if target.get("options") is not None:
-                result["options"] = target["options"]
+            result_type, result_options = shown_type(target["type"], target.get("options"))
+            result = {"type": result_type}
+            if result_options is not None:
+                result["options"] = result_options
             built["result"] = result
             return built
         formula = options.get("formula", DEFAULT_ROLLUP)
         try:
-            parse(formula, fields=["values"])
+            parsed = parse(formula, fields=["values"])
         except (FormulaError, RecursionError) as error:
             raise InvalidFieldOptions(f'Field "{field["name"]}": invalid rollup formula: '
                                       f"{error}") from None
         built["formula"] = formula
         built["referencedFieldIds"] = [target["id"]]
-        numeric = formula.strip().upper().startswith(tuple(f"{name}(" for name in NUMERIC_ROLLUPS))
-        built["result"] = ({"type": NUMBER, "options": {"precision": 2}} if numeric
-                           else {"type": SINGLE_LINE_TEXT})
+        built["result"] = infer_rollup_result(parsed.root, (target["type"], target.get("options")))
         return built
 
     def _formula(self, field: dict, options: object) -> dict:
@@ -211,31 +206,22 @@ class _FieldBuilder:
         known = {**{f["name"]: f["id"] for f in self.table.fields},
                  **{f["id"]: f["id"] for f in self.table.fields}}
         try:
-            parse(source, fields=list(known))
+            parsed = parse(source, fields=list(known))
         except (FormulaError, RecursionError) as error:
             raise InvalidFieldOptions(f'Field "{field["name"]}": invalid formula: {error}') \
                 from None
         stored = formula_text.rewrite(source, lambda name: known[name])
         # A formula can only name fields that exist already, so formulas never form a cycle.
         referenced = [known[name] for name in formula_text.references(source)]
+        by_key = {**{f["name"]: f for f in self.table.fields},
+                  **{f["id"]: f for f in self.table.fields}}
+
+        def resolve(name: str) -> tuple[str, dict | None] | None:
+            found = by_key.get(name)
+            return (found["type"], found.get("options")) if found else None
+
         return {"formula": stored, "isValid": True, "referencedFieldIds": referenced,
-                "result": {"type": SINGLE_LINE_TEXT}}
-
-
-def _formula_result(field: dict, records: list) -> dict:
-    """A formula's result type, from the values it gave the table's records."""
-    for record in records:
-        value = record.fields.get(field["id"])
-        if isinstance(value, int | float):
-            return {"type": NUMBER, "options": {"precision": 0 if float(value).is_integer()
-                                                 else 2}}
-        if isinstance(value, str) and ISO_TIMESTAMP.fullmatch(value):
-            return {"type": DATE_TIME, "options": {
-                "dateFormat": {"format": "YYYY-MM-DD", "name": "iso"},
-                "timeFormat": {"format": "HH:mm", "name": "24hour"}, "timeZone": "utc"}}
-        if value is not None:
-            return {"type": SINGLE_LINE_TEXT}
-    return {"type": SINGLE_LINE_TEXT}
+                "result": infer_formula_result(parsed.root, resolve)}
 
 
 def _new_table_row(base: SandboxBase, name: str, description: str, position: int) -> SandboxTable:
@@ -262,7 +248,7 @@ def _build_table(state: BaseState, spec: object) -> tuple[TableState, set[str]]:
     for index, field_spec in enumerate(fields):
         field = builder.build(field_spec)
         if index == 0:
-            if field["type"] not in PRIMARY_TYPES:
+            if not field_type(field["type"]).primary:
                 raise InvalidFieldOptions(f'Field type "{field["type"]}" cannot be the '
                                           "primary field")
             row.primary_field_id = field["id"]
@@ -324,11 +310,9 @@ def field_create(*, token: SandboxToken, base_id: str, table_key: str, spec: obj
         table = table_of(state, table_key)
         builder = _FieldBuilder(state, table)
         field = builder.build(spec)
-        if field["type"] in (FORMULA, *LINKED_COMPUTED_TYPES):
+        if field["type"] == FORMULA or field_type(field["type"]).linked:
             work = Work(state)
             recompute_table(work, table)
-            if field["type"] == FORMULA:
-                field["options"]["result"] = _formula_result(field, work.load_all(table.id))
             work.save()
         _save_tables(state, builder.touched)
     return field

@@ -9,6 +9,8 @@ from operator import or_
 
 from django.db.models import Q
 
+from apps.formulas.fieldtypes import field_type
+
 from .. import ids
 from ..exceptions import (
     InvalidRecords,
@@ -20,11 +22,9 @@ from ..exceptions import (
     UnknownFieldName,
 )
 from ..field_types import (
-    COMPUTED_TYPES,
     LINK,
     MULTIPLE_SELECTS,
     SINGLE_SELECT,
-    WRITABLE_TYPES,
     convert,
     is_empty,
 )
@@ -133,7 +133,7 @@ class FieldWriter:
     def _create_linked(self, linked_table: TableState, name: str) -> str:
         primary = linked_table.primary_field
         fields = {}
-        if primary["type"] in WRITABLE_TYPES and primary["type"] != LINK:
+        if field_type(primary["type"]).writable and primary["type"] != LINK:
             _put(fields, primary["id"], convert(primary, name, typecast=True))
         record = self.work.create(linked_table, {})
         self.work.set_fields(record, fields)
@@ -143,14 +143,15 @@ class FieldWriter:
     def stored(self, current: dict, fields: dict, *, replace: bool) -> dict:
         if replace:
             result = {key: value for key, value in current.items()
-                      if self.table.by_id.get(key, {}).get("type") in COMPUTED_TYPES}
+                      if key in self.table.by_id
+                      and field_type(self.table.by_id[key]["type"]).computed}
         else:
             result = dict(current)
         for key, value in fields.items():
             field = self.table.field(key)
             if field is None:
                 raise UnknownFieldName(f'Unknown field name: "{str(key)[:200]}"')
-            if field["type"] in COMPUTED_TYPES:
+            if field_type(field["type"]).computed:
                 raise InvalidValueForColumn(
                     f'Field "{field["name"]}" cannot accept a value because the field is computed')
             if field["type"] == LINK:

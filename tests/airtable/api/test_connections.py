@@ -191,3 +191,21 @@ def test_update_a_connection(team_a, client_for, server, make_base):
     assert fixed.json()["last_test_ok"] is True
     assert client.patch(f"{URL}/{connection_id}", {"endpoint_url": "http://x.example/"},
                         format="json").status_code == 400
+
+
+def test_sandbox_endpoint_must_be_this_platform_at_an_allowed_address(team_a, client_for,
+                                                                      settings):
+    client = client_for(jwt=team_a.jwt())
+    for endpoint in ("https://evil.example/sandbox/airtable", "http://10.0.0.7/sandbox/airtable",
+                     "http://127.0.0.1@evil.example/sandbox/airtable"):
+        answer = client.post(URL, {"name": "x", "token": "patX", "endpoint_url": endpoint},
+                             format="json")
+        assert answer.status_code == 400, endpoint
+        assert "endpoint_url" in answer.json()["errors"]
+    settings.URLGUARD_ALLOWED_NETWORKS = []
+    answer = client.post(URL, {"name": "x", "token": "patX",
+                               "endpoint_url": "http://127.0.0.1:9/sandbox/airtable"},
+                         format="json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "ERROR_VALIDATION"
+    assert "endpoint_url" in answer.json()["errors"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from apps.core.tools import Tool, tool_registry
-from apps.files import selectors
+
+from . import selectors
 
 FILE = {"type": "object", "required": ["id", "filename", "status"],
         "properties": {"id": {"type": "string"}, "filename": {"type": "string"},

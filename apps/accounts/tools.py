@@ -1,4 +1,4 @@
-"""Tools about the platform itself."""
+"""Platform tools: who the caller is, for which tenant, with which rights."""
 
 from apps.core.tools import READ, Tool, tool_registry
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from apps.airtable import selectors, services
 from apps.core.tools import WRITE, Tool, tool_registry
+
+from . import selectors, services
 
 # A tool result is read by a model: keep it well inside a client's context.
 MAX_RESULT_CHARS = 60_000
@@ -94,7 +95,7 @@ class ListBases(Tool):
         return {"bases": [{"id": base.base_id, "name": base.name,
                            "permissionLevel": base.permission_level,
                            "lastSyncedAt": _iso(base.last_synced_at)}
-                          for base in selectors.base_list()]}
+                          for base in selectors.base_list() if context.may_reach(base.base_id)]}
 
 
 @tool_registry.register
@@ -206,7 +207,8 @@ class ListRecords(Tool):
                 base_id=arguments["baseId"], table=arguments["table"],
                 filter_by_formula=arguments.get("filterByFormula"), sort=arguments.get("sort"),
                 fields=arguments.get("fields"), page_size=page_size,
-                offset=arguments.get("offset"), max_records=arguments.get("maxRecords"))
+                offset=arguments.get("offset"), max_records=arguments.get("maxRecords"),
+                ask_airtable_on_miss=False)
 
         return _page_within_budget(fetch, arguments.get("pageSize", 50))
 
@@ -234,7 +236,7 @@ class SearchRecords(Tool):
             return selectors.record_search(
                 base_id=arguments["baseId"], table=arguments["table"],
                 query=arguments["query"], fields=arguments.get("fields"),
-                max_records=page_size)
+                max_records=page_size, ask_airtable_on_miss=False)
 
         answer = _page_within_budget(fetch, arguments.get("maxRecords", 20))
         return {**answer, "offset": None}
@@ -252,7 +254,8 @@ class GetRecord(Tool):
 
     def run(self, context, arguments):
         record = selectors.record_get(base_id=arguments["baseId"], table=arguments["table"],
-                                      record_id=arguments["recordId"])
+                                      record_id=arguments["recordId"],
+                                      ask_airtable_on_miss=False)
         return _clip_values(record)[0]
 
 
@@ -262,6 +265,7 @@ class CreateRecords(Tool):
     title = "Create records"
     description = "Create records (any number; sent to Airtable in batches of 10)."
     scope = WRITE
+    open_world = True
     idempotent = False
     input_schema = {
         "type": "object", "required": ["baseId", "table", "records"],
@@ -289,6 +293,8 @@ class UpdateRecords(Tool):
     title = "Update records"
     description = "Change some fields of existing records; fields not given stay as they are."
     scope = WRITE
+    destructive = True  # the values it replaces are gone
+    open_world = True
     input_schema = {
         "type": "object", "required": ["baseId", "table", "records"],
         "additionalProperties": False,
@@ -314,6 +320,8 @@ class UpsertRecords(Tool):
     description = ("Update the records that match on fieldsToMergeOn and create the others "
                    "(Airtable's performUpsert).")
     scope = WRITE
+    destructive = True  # the values it replaces are gone
+    open_world = True
     input_schema = {
         "type": "object", "required": ["baseId", "table", "records", "fieldsToMergeOn"],
         "additionalProperties": False,
@@ -349,6 +357,7 @@ class DeleteRecords(Tool):
     title = "Delete records"
     description = "Delete records by id. This cannot be undone."
     scope = WRITE
+    open_world = True
     destructive = True
     input_schema = {
         "type": "object", "required": ["baseId", "table", "recordIds"],
@@ -410,6 +419,7 @@ class CreateTable(Tool):
     title = "Create a table"
     description = "Create a table in a base; the first field is its primary field."
     scope = WRITE
+    open_world = True
     idempotent = False
     input_schema = {
         "type": "object", "required": ["baseId", "name", "fields"], "additionalProperties": False,
@@ -433,6 +443,8 @@ class UpdateTable(Tool):
     title = "Update a table"
     description = "Rename a table or change its description."
     scope = WRITE
+    destructive = True  # the old name and description are gone
+    open_world = True
     input_schema = {
         "type": "object", "required": ["baseId", "table"], "additionalProperties": False,
         "properties": {"baseId": BASE_ID, "table": TABLE,
@@ -453,6 +465,7 @@ class CreateField(Tool):
     title = "Create a field"
     description = "Add a field to a table. " + FIELD_TYPES_HINT
     scope = WRITE
+    open_world = True
     idempotent = False
     input_schema = {
         "type": "object", "required": ["baseId", "table", "name", "type"],
@@ -475,6 +488,8 @@ class UpdateField(Tool):
     title = "Update a field"
     description = "Rename a field or change its description."
     scope = WRITE
+    destructive = True  # the old name and description are gone
+    open_world = True
     input_schema = {
         "type": "object", "required": ["baseId", "table", "field"],
         "additionalProperties": False,
@@ -499,6 +514,7 @@ class SyncBase(Tool):
     description = ("Refresh the mirror of a base from Airtable now (incremental, or full). "
                    "Returns the sync job; reads are served from the mirror meanwhile.")
     scope = WRITE
+    open_world = True
     input_schema = {"type": "object", "required": ["baseId"], "additionalProperties": False,
                     "properties": {"baseId": BASE_ID, "full": {"type": "boolean",
                                                                "default": False}}}

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from ..models import AnalyticsEvent
+from ..registries import event_types
+
+MAX_DAYS = {"day": 400, "hour": 31}
+SECTIONS = ("series", "routes", "tools", "tables", "models", "active_users", "workflows")
+
+
+class PeriodQuery(serializers.Serializer):
+    """from/to as ISO dates or date-times (UTC when no zone); the last 7 days by default."""
+
+    from_ = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"])
+    to = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"])
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        end = attrs.get("to") or timezone.now()
+        start = attrs.get("from") or end - dt.timedelta(days=7)
+        if start >= end:
+            raise serializers.ValidationError({"from": ["Must be before `to`."]})
+        attrs["start"], attrs["end"] = start, end
+        return attrs
+
+
+class SummaryQuery(PeriodQuery):
+    interval = serializers.ChoiceField(choices=["day", "hour"], default="day")
+    section = serializers.ChoiceField(choices=SECTIONS, default="series")
+    # CSV of the series: only this event type's rows (one chart's data).
+    type = serializers.CharField(required=False, max_length=40)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        limit = MAX_DAYS[attrs["interval"]]
+        if attrs["end"] - attrs["start"] > dt.timedelta(days=limit):
+            raise serializers.ValidationError(
+                {"from": [f"At most {limit} days with interval={attrs['interval']}."]})
+        return attrs
+
+
+class EventQuery(PeriodQuery):
+    type = serializers.ChoiceField(choices=event_types.names(), required=False)
+
+    def validate(self, attrs):
+        # The event list is not bounded to a period unless asked.
+        attrs["start"], attrs["end"] = attrs.get("from"), attrs.get("to")
+        if attrs["start"] and attrs["end"] and attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError({"from": ["Must be before `to`."]})
+        return attrs
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AnalyticsEvent
+        fields = ["id", "timestamp", "type", "user_id", "api_key_id", "grant_id", "data"]
+        read_only_fields = fields

@@ -1,0 +1,217 @@
+"""OAuth sign-in of an MCP client end to end against a live server, the way
+claude.ai or ChatGPT do it: discovery from the 401, dynamic client
+registration, the consent page posted as a browser would, the code exchanged
+with PKCE, tools called with the token, a refresh, a sign-out from the API
+keys page and the 401 after it. The grant limits the tools and bases."""
+
+import asyncio
+import base64
+import hashlib
+import json
+import re
+import secrets
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from apps.airtable import services as airtable
+from apps.sandbox.services import sandbox_seed_demo
+from tests.conftest import PASSWORD, committed_team
+
+pytestmark = pytest.mark.django_db
+
+UNLIMITED = {"SANDBOX_RATE_LIMIT_PER_BASE": "0", "SANDBOX_RATE_LIMIT_PER_TOKEN": "0"}
+FAST_CLIENT = {"AIRTABLE_RATE_LIMIT_PER_BASE": 1000.0, "AIRTABLE_RATE_LIMIT_PER_TOKEN": 5000.0,
+               "AIRTABLE_RATE_LIMIT_WAIT_SECONDS": 0.2, "AIRTABLE_RETRY_BACKOFF_SECONDS": 0.01}
+REDIRECT_URI = "http://127.0.0.1:33418/callback"
+GRANTED_TOOLS = ["whoami", "list_bases", "list_records", "create_records"]
+
+
+@pytest.fixture(scope="module")
+def server(platform_server_factory):
+    return platform_server_factory(**UNLIMITED)
+
+
+@pytest.fixture(scope="module")
+def team(server, django_db_blocker):
+    """A team with two synced bases; a second team the grant must never reach."""
+    with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
+        team = committed_team("mcp-oauth")
+        bases = []
+        for _ in range(2):
+            base_id, token = sandbox_seed_demo(records=10)
+            with tenant_context(team.tenant):
+                airtable.connection_create(name=f"CRM {base_id}", token=token,
+                                           endpoint_url=f"{server.url}/sandbox/airtable")
+                airtable.base_sync(base_id=base_id, full=True)
+            bases.append(base_id)
+        other = committed_team("mcp-oauth-other")
+        return {"team": team, "bases": bases, "other": other}
+
+
+class _Forms(HTMLParser):
+    """The inputs of a page's forms, as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._form = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = {"action": attrs.get("action") or "", "fields": []}
+            self.forms.append(self._form)
+        elif tag in ("input", "select") and self._form is not None:
+            self._form["fields"].append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+
+
+def _forms(html):
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def _pkce():
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.rstrip(b"=").decode()
+
+
+def _login(browser, email):
+    page = browser.get("/login")
+    csrf = browser.cookies["csrftoken"]
+    answer = browser.post("/login", data={"username": email, "password": PASSWORD,
+                                          "csrfmiddlewaretoken": csrf})
+    assert answer.status_code == 302, answer.text[:500]
+    assert page.status_code == 200
+
+
+async def _mcp(url, token, calls):
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"},
+                                  timeout=60) as http, \
+            streamable_http_client(f"{url}/mcp", http_client=http) as (read, write, *_), \
+            ClientSession(read, write) as session:
+        await session.initialize()
+        listed = await session.list_tools()
+        results = []
+        for name, arguments in calls:
+            result = await session.call_tool(name, arguments)
+            results.append({"isError": result.is_error, "structured": result.structured_content,
+                            "text": result.content[0].text})
+        return sorted(tool.name for tool in listed.tools), results
+
+
+def _code(result):
+    return json.loads(result["text"])["error"]["code"] if result["isError"] else "ok"
+
+
+def test_oauth_sign_in_end_to_end(server, team):
+    url = server.url
+    probe = httpx.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                       headers={"Accept": "application/json, text/event-stream"})
+    assert probe.status_code == 401
+    metadata_url = re.search(r'resource_metadata="([^"]+)"',
+                             probe.headers["www-authenticate"]).group(1)
+    assert metadata_url == f"{url}/.well-known/oauth-protected-resource/mcp"
+
+    resource = httpx.get(metadata_url).json()
+    assert resource["resource"] == f"{url}/mcp"
+    (issuer,) = resource["authorization_servers"]
+    server_meta = httpx.get(f"{issuer}/.well-known/oauth-authorization-server").json()
+    assert server_meta["code_challenge_methods_supported"] == ["S256"]
+    assert "authorization_code" in server_meta["grant_types_supported"]
+    assert server_meta["scopes_supported"] == ["mcp"]
+
+    registered = httpx.post(server_meta["registration_endpoint"], json={
+        "client_name": "Claude-style connector", "redirect_uris": [REDIRECT_URI],
+        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+        "token_endpoint_auth_method": "none"})
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+
+    verifier, challenge = _pkce()
+    query = urlencode({"response_type": "code", "client_id": client_id,
+                       "redirect_uri": REDIRECT_URI, "scope": "mcp", "state": "s-42",
+                       "code_challenge": challenge, "code_challenge_method": "S256",
+                       "resource": f"{url}/mcp"})
+    authorize_url = f"{server_meta['authorization_endpoint']}?{query}"
+    with httpx.Client(base_url=url, timeout=30) as browser:
+        first = browser.get(authorize_url)
+        assert first.status_code == 302 and "/login" in first.headers["location"]
+        _login(browser, team["team"].owner.email)
+        page = browser.get(authorize_url)
+        assert page.status_code == 200, page.text[:1000]
+        assert "Claude-style connector" in page.text
+        (form,) = [f for f in _forms(page.text) if any(
+            field.get("name") == "client_id" for field in f["fields"])]
+        data = {field["name"]: field.get("value", "") for field in form["fields"]
+                if field.get("type") == "hidden"}
+        data.update(tenant="mcp-oauth", access="read", allow="on",
+                    bases=f"mcp-oauth/{team['bases'][0]}", tools=GRANTED_TOOLS)
+        consented = browser.post(authorize_url, data=data)
+        assert consented.status_code == 302, consented.text[:2000]
+        callback = urlsplit(consented.headers["location"])
+        assert f"{callback.scheme}://{callback.netloc}{callback.path}" == REDIRECT_URI
+        params = parse_qs(callback.query)
+        assert params["state"] == ["s-42"]
+
+        tokens = httpx.post(server_meta["token_endpoint"], data={
+            "grant_type": "authorization_code", "code": params["code"][0],
+            "redirect_uri": REDIRECT_URI, "client_id": client_id, "code_verifier": verifier,
+            "resource": f"{url}/mcp"})
+        assert tokens.status_code == 200, tokens.text
+        access = tokens.json()["access_token"]
+
+        names, (me, bases, outside, not_granted, writing) = asyncio.run(_mcp(url, access, [
+            ["whoami", {}],
+            ["list_bases", {}],
+            ["list_records", {"baseId": team["bases"][1], "table": "Deals"}],
+            ["describe_table", {"baseId": team["bases"][0], "table": "Deals"}],
+            ["create_records", {"baseId": team["bases"][0], "table": "Deals",
+                                "records": [{"fields": {"Deal": "x"}}]}],
+        ]))
+        assert names == ["list_bases", "list_records", "whoami"]
+        assert me["structured"]["tenant"]["slug"] == "mcp-oauth"
+        assert me["structured"]["scopes"] == ["read"]
+        assert [base["id"] for base in bases["structured"]["bases"]] == [team["bases"][0]]
+        assert _code(outside) == "ERROR_BASE_NOT_GRANTED"
+        assert _code(not_granted) == "ERROR_TOOL_NOT_GRANTED"
+        assert _code(writing) == "ERROR_READ_ONLY"
+
+        refreshed = httpx.post(server_meta["token_endpoint"], data={
+            "grant_type": "refresh_token", "refresh_token": tokens.json()["refresh_token"],
+            "client_id": client_id})
+        assert refreshed.status_code == 200, refreshed.text
+        access, refresh = refreshed.json()["access_token"], refreshed.json()["refresh_token"]
+        _names, (records,) = asyncio.run(_mcp(url, access, [
+            ["list_records", {"baseId": team["bases"][0], "table": "Deals", "pageSize": 2}]]))
+        assert _code(records) == "ok" and len(records["structured"]["records"]) == 2
+
+        keys_page = browser.get("/api-keys")
+        assert "Claude-style connector" in keys_page.text
+        (sign_out,) = [f for f in _forms(keys_page.text) if "/sign-ins/" in f["action"]]
+        revoked = browser.post(sign_out["action"],
+                               data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]})
+        assert revoked.status_code == 302
+
+    after = httpx.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                       headers={"Accept": "application/json, text/event-stream",
+                                "Authorization": f"Bearer {access}",
+                                "MCP-Protocol-Version": "2025-11-25"})
+    assert after.status_code == 401
+    assert 'error="invalid_token"' in after.headers["www-authenticate"]
+    again = httpx.post(server_meta["token_endpoint"], data={
+        "grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
