@@ -187,8 +187,12 @@ def base_sync(request, base_id: str):
 @member_page()
 def sync_progress(request, job_id: str):
     job = selectors.sync_job_get(job_id=job_id)
-    return render(request, "airtable/_sync_status.html",
-                  {"job": job, "base_id": job.base.base_id})
+    response = render(request, "airtable/_sync_status.html",
+                      {"job": job, "base_id": job.base.base_id})
+    if _htmx(request) and not job.is_active and request.GET.get("refresh") == "1":
+        # The poll of a page showing the base: reload it, so its tables and counts are fresh.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 # How the grid edits a field, by the way its type holds values; a field Airtable computes
