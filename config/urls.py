@@ -36,6 +36,7 @@ urlpatterns = [
     path("ai-clients/", include("apps.mcp.urls")),
     path("", include("apps.mcp.oauth_urls")),
     path("chat/", include("apps.chat.urls")),
+    path("workflows/", include("apps.workflows.urls")),
     path("analytics/", include("apps.analytics.urls")),
 ]
 

@@ -22,6 +22,25 @@ class MembershipExists(Conflict):
     title = "Already a member"
 
 
+class AuthenticationRequired(ApplicationError):
+    code = "ERROR_AUTHENTICATION_REQUIRED"
+    status = 401
+    title = "Authentication required"
+
+
+class CredentialInvalid(ApplicationError):
+    code = "ERROR_AUTHENTICATION_FAILED"
+    status = 401
+    title = "Authentication failed"
+
+
+class MultipleCredentials(ApplicationError):
+    """Two credentials in one request that name different callers (RFC 6750 § 2: one
+    method per request); which one was meant cannot be guessed."""
+
+    code = "ERROR_MULTIPLE_CREDENTIALS"
+    status = 400
+    title = "More than one credential"
 class MemberNotFound(NotFound):
     code = "ERROR_MEMBER_NOT_FOUND"
     title = "Member not found"

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.core.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 from apps.core.selectors import health_report
 from apps.tenants.selectors import tenant_get
 
 from . import selectors, services
+from .decorators import tenant_page
 from .forms import (
     ApiKeyForm,
     InvitationAcceptForm,

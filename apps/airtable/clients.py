@@ -29,6 +29,7 @@ from pyairtable import Api
 from redis.exceptions import RedisError
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from .crypto import TokenDecryptionFailed, token_decrypt
 from .exceptions import (
     AirtableAuthenticationFailed,
     AirtableBadGateway,
@@ -37,6 +38,7 @@ from .exceptions import (
     AirtableNotFound,
     AirtablePermissionDenied,
     AirtableRateLimited,
+    AirtableTokenUnreadable,
     AirtableUnavailable,
     BaseNotFound,
     FieldNotFound,
@@ -446,3 +448,15 @@ def _chunks(items: Iterable, size: int = MAX_RECORDS_PER_WRITE) -> Iterator[list
             batch = []
     if batch:
         yield batch
+
+
+def connection_client(connection, *, interactive: bool | None = None) -> AirtableClient:
+    """The client of a stored connection (an AirtableConnection row)."""
+    try:
+        token = token_decrypt(connection.token_encrypted)
+    except TokenDecryptionFailed as error:
+        raise AirtableTokenUnreadable(
+            f"The token of connection '{connection.name}' cannot be decrypted with the "
+            "configured AIRTABLE_TOKEN_KEYS.") from error
+    return AirtableClient(token=token, endpoint_url=connection.endpoint_url,
+                          interactive=interactive)

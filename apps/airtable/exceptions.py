@@ -35,6 +35,20 @@ class SyncJobNotFound(NotFound):
     title = "Sync job not found"
 
 
+class SchemaNotLoaded(ApplicationError):
+    """A base that was discovered but whose tables were never read. The read
+    services (services.reads) load the schema and ask again; a caller that used
+    a selector directly gets this answer."""
+
+    code = "ERROR_SCHEMA_NOT_LOADED"
+    status = 503
+    title = "The base's tables are not loaded yet"
+
+    def __init__(self, detail: str | None = None, *, base=None):
+        super().__init__(detail)
+        self.base = base
+
+
 class FormulaInvalid(ApplicationError):
     code = "ERROR_FORMULA_INVALID"
     status = 422

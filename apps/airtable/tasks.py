@@ -1,6 +1,7 @@
 """Celery entry points. Each takes ids and the schema name, opens the
-tenant's schema and calls a service; each may run twice (acks_late) and
-then does nothing the second time."""
+tenant's schema and calls the service it is named after; each may run twice
+(acks_late) and then does nothing the second time. Services queue them by
+name through apps.core.jobs.enqueue_on_commit and never import this module."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from django.db import OperationalError
 from django_tenants.utils import schema_context, schema_exists
 
 from .clients import background_calls
+from .exceptions import AirtableRateLimited, AirtableUnavailable
+from .services.indexes import field_indexes_ensure, mirror_analyze
+from .services.scheduling import base_schedule_remove
+from .services.sync import SyncRetry, base_sync_scheduled, connection_sync, sync_job_run
 
 logger = logging.getLogger(__name__)
 SYNC_RETRIES = 3
 
 
-@shared_task(name="airtable.base_sync", bind=True, acks_late=True, max_retries=SYNC_RETRIES)
-def base_sync(self, *, schema_name: str, job_id: int) -> str | None:
-    from .services.sync import SyncRetry, sync_job_run
-
+def _sync_job_run(self, *, schema_name: str, job_id: int) -> str | None:
     if not schema_exists(schema_name):
         return None
     with schema_context(schema_name), background_calls():
@@ -30,12 +32,8 @@ def base_sync(self, *, schema_name: str, job_id: int) -> str | None:
     return job.status if job is not None else None
 
 
-@shared_task(name="airtable.scheduled_sync", acks_late=True)
-def scheduled_sync(*, schema_name: str, base_id: str) -> int | None:
+def _base_sync_scheduled(*, schema_name: str, base_id: str) -> int | None:
     """What beat's PeriodicTask `airtable-sync:<schema>:<base_id>` runs."""
-    from .services.scheduling import base_schedule_remove
-    from .services.sync import base_sync_scheduled
-
     if not schema_exists(schema_name):
         base_schedule_remove(base_ids=[base_id], schema_name=schema_name)
         return None
@@ -44,38 +42,38 @@ def scheduled_sync(*, schema_name: str, base_id: str) -> int | None:
     return job.pk if job is not None else None
 
 
+sync_job_run_task = shared_task(
+    name="airtable.sync_job_run", bind=True, acks_late=True, max_retries=SYNC_RETRIES,
+)(_sync_job_run)
+base_sync_scheduled_task = shared_task(
+    name="airtable.base_sync_scheduled", acks_late=True)(_base_sync_scheduled)
+
+# The names these jobs had before: messages already queued, and beat rows written
+# before (PeriodicTask.task), still carry them.
+shared_task(name="airtable.base_sync", bind=True, acks_late=True,
+            max_retries=SYNC_RETRIES)(_sync_job_run)
+shared_task(name="airtable.scheduled_sync", acks_late=True)(_base_sync_scheduled)
+
+
 @shared_task(name="airtable.field_indexes_ensure", acks_late=True,
              autoretry_for=(OperationalError,), retry_backoff=10, max_retries=3)
-def field_indexes_ensure(*, schema_name: str, table_pk: int, field_names: list[str]) -> None:
-    from apps.formulas import FieldSpec
-
-    from .models import Field, Table
-    from .services.indexes import field_index_ensure
-
+def field_indexes_ensure_task(*, schema_name: str, table_pk: int,
+                              field_names: list[str]) -> None:
     if not schema_exists(schema_name):
         return
     with schema_context(schema_name):
-        table = Table.objects.filter(pk=table_pk).first()
-        if table is None:
-            return
-        field_map = {item.name: FieldSpec(item.name, item.type, item.options)
-                     for item in Field.objects.filter(table=table)}
-        for name in field_names:
-            field_index_ensure(table=table, field_name=name, field_map=field_map)
+        field_indexes_ensure(table_pk=table_pk, field_names=field_names)
 
 
 @shared_task(name="airtable.connection_sync", bind=True, acks_late=True, max_retries=10)
-def connection_sync(self, *, schema_name: str, connection_id: int) -> list[int]:
+def connection_sync_task(self, *, schema_name: str, connection_id: int) -> list[int]:
     """Bases of a connection discovered, then each synced. Retried while Airtable
     (or this server's sandbox, which may still be starting) cannot be reached."""
-    from .exceptions import AirtableRateLimited, AirtableUnavailable
-    from .services.sync import connection_sync as connection_sync_service
-
     if not schema_exists(schema_name):
         return []
     with schema_context(schema_name), background_calls():
         try:
-            jobs = connection_sync_service(connection_id=connection_id)
+            jobs = connection_sync(connection_id=connection_id)
         except (AirtableUnavailable, AirtableRateLimited) as error:
             raise self.retry(countdown=min(60, 5 * 2 ** self.request.retries), exc=error) \
                 from None
@@ -83,10 +81,8 @@ def connection_sync(self, *, schema_name: str, connection_id: int) -> list[int]:
 
 
 @shared_task(name="airtable.mirror_analyze", acks_late=True)
-def mirror_analyze(*, schema_name: str) -> None:
-    from .services.indexes import mirror_analyze as analyze
-
+def mirror_analyze_task(*, schema_name: str) -> None:
     if not schema_exists(schema_name):
         return
     with schema_context(schema_name):
-        analyze()
+        mirror_analyze()

@@ -7,17 +7,17 @@ import json
 
 from apps.core.tools import WRITE, Tool, tool_registry
 
-from . import selectors, services
+from . import limits, selectors, services
 
 # A tool result is read by a model: keep it well inside a client's context.
 MAX_RESULT_CHARS = 60_000
 MAX_VALUE_CHARS = 2_000
 
-BASE_ID = {"type": "string", "pattern": "^app[A-Za-z0-9]{14}$",
+BASE_ID = {"type": "string", "pattern": limits.BASE_ID_PATTERN,
            "description": "The base id (appXXXXXXXXXXXXXX), from list_bases."}
-TABLE = {"type": "string", "minLength": 1, "maxLength": 255,
+TABLE = {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX,
          "description": "The table's id (tblXXXXXXXXXXXXXX) or name."}
-RECORD_ID = {"type": "string", "pattern": "^rec[A-Za-z0-9]{14}$"}
+RECORD_ID = {"type": "string", "pattern": limits.RECORD_ID_PATTERN}
 FIELDS_OBJECT = {"type": "object", "description": "Field name (or id) to value, in Airtable's "
                                                   "JSON shapes."}
 RECORD = {"type": "object", "required": ["id", "createdTime", "fields"],
@@ -123,7 +123,7 @@ class ListTables(Tool):
     def run(self, context, arguments):
         level = arguments.get("detailLevel", "full")
         tables = []
-        for table in selectors.table_list(base_id=arguments["baseId"]):
+        for table in services.table_list(base_id=arguments["baseId"]):
             item = {"id": table["id"], "name": table["name"]}
             if level != "tableIdentifiersOnly":
                 item["primaryFieldId"] = table["primary_field_id"]
@@ -155,7 +155,7 @@ class DescribeTable(Tool):
     }
 
     def run(self, context, arguments):
-        table = selectors.table_get(base_id=arguments["baseId"], table=arguments["table"])
+        table = services.table_get(base_id=arguments["baseId"], table=arguments["table"])
         synced = table["last_synced_at"]
         return {"id": table["id"], "name": table["name"], "description": table["description"],
                 "primaryFieldId": table["primary_field_id"], "recordCount": table["record_count"],
@@ -187,15 +187,17 @@ class ListRecords(Tool):
         "type": "object", "required": ["baseId", "table"], "additionalProperties": False,
         "properties": {
             "baseId": BASE_ID, "table": TABLE,
-            "filterByFormula": {"type": "string", "maxLength": 10_000},
-            "sort": {"type": "array", "maxItems": 10, "items": {
+            "filterByFormula": {"type": "string", "maxLength": limits.TOOL_FORMULA_MAX},
+            "sort": {"type": "array", "maxItems": limits.TOOL_SORTS_MAX, "items": {
                 "type": "object", "required": ["field"], "additionalProperties": False,
                 "properties": {"field": {"type": "string"},
                                "direction": {"enum": ["asc", "desc"]}}}},
-            "fields": {"type": "array", "items": {"type": "string"}, "maxItems": 200,
+            "fields": {"type": "array", "items": {"type": "string"},
+                       "maxItems": limits.TOOL_FIELDS_MAX,
                        "description": "Only these fields (names or ids)."},
             "maxRecords": {"type": "integer", "minimum": 1},
-            "pageSize": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+            "pageSize": {"type": "integer", "minimum": 1, "maximum": limits.PAGE_SIZE_MAX,
+                         "default": limits.TOOL_PAGE_SIZE_DEFAULT},
             "offset": {"type": "string", "maxLength": 500},
         },
     }
@@ -203,7 +205,7 @@ class ListRecords(Tool):
 
     def run(self, context, arguments):
         def fetch(page_size):
-            return selectors.record_list(
+            return services.record_list(
                 base_id=arguments["baseId"], table=arguments["table"],
                 filter_by_formula=arguments.get("filterByFormula"), sort=arguments.get("sort"),
                 fields=arguments.get("fields"), page_size=page_size,
@@ -233,7 +235,7 @@ class SearchRecords(Tool):
 
     def run(self, context, arguments):
         def fetch(page_size):
-            return selectors.record_search(
+            return services.record_search(
                 base_id=arguments["baseId"], table=arguments["table"],
                 query=arguments["query"], fields=arguments.get("fields"),
                 max_records=page_size, ask_airtable_on_miss=False)
@@ -253,7 +255,7 @@ class GetRecord(Tool):
     output_schema = RECORD
 
     def run(self, context, arguments):
-        record = selectors.record_get(base_id=arguments["baseId"], table=arguments["table"],
+        record = services.record_get(base_id=arguments["baseId"], table=arguments["table"],
                                       record_id=arguments["recordId"],
                                       ask_airtable_on_miss=False)
         return _clip_values(record)[0]
@@ -400,7 +402,7 @@ def _table_out(table: dict) -> dict:
 
 def _field_out(base_id: str, table: str, field_id: str) -> dict:
     """A field as the refreshed schema has it (the write's own answer may be partial)."""
-    fields = selectors.table_get(base_id=base_id, table=table)["fields"]
+    fields = services.table_get(base_id=base_id, table=table)["fields"]
     field = next(item for item in fields if item["id"] == field_id)
     return {"id": field["id"], "name": field["name"], "type": field["type"],
             "options": field.get("options"), "description": field.get("description")}

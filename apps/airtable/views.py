@@ -8,20 +8,17 @@ import csv
 import io
 import json
 import re
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.selectors import membership_get
-from apps.core.exceptions import ApplicationError, NotFound
+from apps.accounts.decorators import tenant_page
+from apps.core.exceptions import ApplicationError
 from apps.formulas.fieldtypes import CHECKBOX, DATE, NUMBER, SELECT, TEXT, field_type
 
 from . import selectors, services
@@ -30,32 +27,6 @@ from .templatetags.airtable import cell, cell_text
 
 GRID_PAGE_SIZE = 50
 RECENT_JOBS = 10
-
-
-def member_page(*, write: bool = False, manage: bool = False):
-    """Logged in, a member of the request's tenant, and allowed to change what the view changes."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            membership = membership_get(user_id=request.user.pk,
-                                        tenant=getattr(request, "tenant", None))
-            if membership is None:
-                # The dashboard picks the user's tenant (or says they have none).
-                return redirect("web-dashboard")
-            if (manage and not membership.can_manage) or (write and not membership.can_write):
-                raise PermissionDenied
-            request.membership = membership
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as missing:
-                raise Http404(missing.detail) from None
-
-        return wrapper
-
-    return decorate
 
 
 def _htmx(request) -> bool:
@@ -70,7 +41,7 @@ def _bases_with_jobs() -> list:
 
 
 @require_GET
-@member_page()
+@tenant_page
 def index(request):
     return render(request, "airtable/index.html", _index_context(request, ConnectionForm()))
 
@@ -87,7 +58,7 @@ def _index_context(request, form) -> dict:
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_add(request):
     form = ConnectionForm(request.POST)
     if form.is_valid():
@@ -107,7 +78,7 @@ def connection_add(request):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_demo(request):
     endpoint = request.build_absolute_uri("/sandbox/airtable")
     try:
@@ -124,7 +95,7 @@ def connection_demo(request):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_test(request, connection_id: str):
     result = services.connection_test(connection_id=connection_id)
     connection = selectors.connection_get(connection_id=connection_id)
@@ -139,7 +110,7 @@ def connection_test(request, connection_id: str):
 
 
 @require_POST
-@member_page(manage=True)
+@tenant_page(manage=True)
 def connection_remove(request, connection_id: str):
     connection = selectors.connection_get(connection_id=connection_id)
     services.connection_delete(connection_id=connection.pk)
@@ -150,12 +121,12 @@ def connection_remove(request, connection_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def base_detail(request, base_id: str):
     base = selectors.base_get(base_id=base_id)
     error = None
     try:
-        tables = selectors.table_list(base_id=base.base_id)
+        tables = services.table_list(base_id=base.base_id)
     except ApplicationError as failure:
         tables, error = [], failure.detail
     jobs = list(selectors.sync_job_list(base_id=base.base_id)[:RECENT_JOBS])
@@ -166,7 +137,7 @@ def base_detail(request, base_id: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def base_sync(request, base_id: str):
     full = request.POST.get("full") == "1"
     try:
@@ -184,7 +155,7 @@ def base_sync(request, base_id: str):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def sync_progress(request, job_id: str):
     job = selectors.sync_job_get(job_id=job_id)
     response = render(request, "airtable/_sync_status.html",
@@ -230,16 +201,16 @@ def _sort_of(query: dict, names: list[str]):
 
 
 @require_GET
-@member_page()
+@tenant_page
 def table_records(request, base_id: str, table: str):
     base = selectors.base_get(base_id=base_id)
-    info = selectors.table_get(base_id=base.base_id, table=table)
+    info = services.table_get(base_id=base.base_id, table=table)
     query = _grid_query(request)
     offset = request.GET.get("offset") or None
     names = [field["name"] for field in info["fields"]]
     page, error, total = {"records": [], "offset": None}, None, None
     try:
-        page = selectors.record_list(
+        page = services.record_list(
             base_id=base.base_id, table=info["id"], filter_by_formula=query["formula"] or None,
             sort=_sort_of(query, names), page_size=GRID_PAGE_SIZE, offset=offset)
         total = selectors.record_count(base_id=base.base_id, table=info["id"],
@@ -250,7 +221,7 @@ def table_records(request, base_id: str, table: str):
     opened = None
     if request.GET.get("open"):
         try:
-            opened = selectors.record_get(base_id=base.base_id, table=info["id"],
+            opened = services.record_get(base_id=base.base_id, table=info["id"],
                                           record_id=request.GET["open"])
         except ApplicationError:
             opened = None
@@ -278,7 +249,7 @@ def _back_to_grid(request, base_id: str, table: str, **extra) -> HttpResponse:
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def record_cell(request, base_id: str, table: str, record_id: str):
     """One cell changed in the grid (JSON {field, value}); answers the value Airtable kept."""
     try:
@@ -295,7 +266,7 @@ def record_cell(request, base_id: str, table: str, record_id: str):
             records=[{"id": record_id, "fields": {name: payload.get("value")}}])
     except ApplicationError as error:
         return JsonResponse({"detail": error.detail}, status=error.status)
-    info = selectors.table_get(base_id=base_id, table=table)
+    info = services.table_get(base_id=base_id, table=table)
     field = next((item for item in info["fields"] if item["name"] == name), None)
     fields = updated[0]["fields"]
     links = selectors.record_link_names(base_id=base_id, table=info["id"], records=updated)
@@ -304,7 +275,7 @@ def record_cell(request, base_id: str, table: str, record_id: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def record_create(request, base_id: str, table: str):
     try:
         created = services.records_create(base_id=base_id, table=table,
@@ -317,10 +288,10 @@ def record_create(request, base_id: str, table: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def record_save(request, base_id: str, table: str, record_id: str):
     """The record panel's form: every editable field at once."""
-    info = selectors.table_get(base_id=base_id, table=table)
+    info = services.table_get(base_id=base_id, table=table)
     fields = {}
     for column in _columns(info):
         if column["editor"] is None:
@@ -342,7 +313,7 @@ def record_save(request, base_id: str, table: str, record_id: str):
 
 
 @require_POST
-@member_page(write=True)
+@tenant_page(write=True)
 def record_delete(request, base_id: str, table: str, record_id: str):
     try:
         services.records_delete(base_id=base_id, table=table, record_ids=[record_id])
@@ -357,17 +328,17 @@ EXPORT_PAGE = 100
 
 
 @require_GET
-@member_page()
+@tenant_page
 def table_export(request, base_id: str, table: str):
     """The records the grid's filter and sort select, as CSV (every page, every field)."""
     base = selectors.base_get(base_id=base_id)
-    info = selectors.table_get(base_id=base.base_id, table=table)
+    info = services.table_get(base_id=base.base_id, table=table)
     query = _grid_query(request)
     names = [field["name"] for field in info["fields"]]
     arguments = {"base_id": base.base_id, "table": info["id"],
                  "filter_by_formula": query["formula"] or None,
                  "sort": _sort_of(query, names), "page_size": EXPORT_PAGE}
-    first = selectors.record_list(**arguments)  # a bad formula fails here, before streaming
+    first = services.record_list(**arguments)  # a bad formula fails here, before streaming
 
     def rows():
         buffer = io.StringIO()
@@ -390,7 +361,7 @@ def table_export(request, base_id: str, table: str):
                                              for field in info["fields"])])
             if not page["offset"]:
                 return
-            page = selectors.record_list(**arguments, offset=page["offset"])
+            page = services.record_list(**arguments, offset=page["offset"])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     filename = re.sub(r"[^A-Za-z0-9._-]+", "-", info["name"]).strip("-") or "records"

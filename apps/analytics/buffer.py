@@ -1,7 +1,8 @@
 """The in-process event buffer: recording an event is an append to a deque.
 
 A daemon thread per process hands the buffer to Redis (one RPUSH of many
-events per round trip) every ANALYTICS_FLUSH_SECONDS; beat's ingest task moves
+events per round trip) every ANALYTICS_FLUSH_SECONDS, or at once when a burst
+fills a chunk of 1,000; beat's ingest task moves
 them from Redis into the tenant tables in bulk. A request therefore never waits
 on Redis or PostgreSQL for its events, and never fails because of them: while
 Redis is away events stay in the buffer (up to ANALYTICS_BUFFER_MAX, then new
@@ -14,6 +15,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections import deque
 
 from django.conf import settings
@@ -33,7 +35,7 @@ class EventBuffer:
         self._flush_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._pid: int | None = None
-        self._stop = threading.Event()
+        self._wake = threading.Event()
 
     def add(self, item: str) -> None:
         if self._pid != os.getpid():
@@ -42,6 +44,8 @@ class EventBuffer:
             EVENTS_DROPPED.labels("buffer_full").inc()
             return
         self._items.append(item)
+        if len(self._items) >= _PUSH_CHUNK:
+            self._wake.set()  # a burst: send now rather than at the next tick
 
     def __len__(self) -> int:
         return len(self._items)
@@ -58,11 +62,14 @@ class EventBuffer:
             threading.Thread(target=self._run, name="analytics-flush", daemon=True).start()
 
     def _run(self) -> None:
-        while not self._stop.wait(settings.ANALYTICS_FLUSH_SECONDS):
+        while True:
+            self._wake.wait(settings.ANALYTICS_FLUSH_SECONDS)
+            self._wake.clear()
             try:
                 self.flush()
             except Exception:  # Redis away: the events wait in the buffer for the next round
                 logger.warning("analytics events not handed to Redis; retrying", exc_info=True)
+                time.sleep(settings.ANALYTICS_FLUSH_SECONDS)
 
     def flush(self) -> int:
         """Hand every buffered event to Redis; the count sent. Raises when Redis refuses

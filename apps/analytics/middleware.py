@@ -49,7 +49,6 @@ class RequestEventMiddleware:
             type="api.request", schema_name=tenant.schema_name or connection.schema_name,
             user_id=user.pk if user is not None and user.is_authenticated else None,
             api_key_id=getattr(api_key, "pk", None),
-            grant_id=getattr(getattr(request, "auth_grant", None), "pk", None),
             data={"method": request.method, "route": route, "status": response.status_code,
                   "duration_ms": round(duration_ms, 3),
                   "base_id": next((kwargs[k] for k in _BASE_KWARGS if k in kwargs), None),

@@ -17,7 +17,8 @@ class AnalyticsEvent(models.Model):
     type = models.CharField(max_length=40)
     user_id = models.BigIntegerField(null=True)
     api_key_id = models.BigIntegerField(null=True)
-    grant_id = models.BigIntegerField(null=True)
+    # Which connection acted, as the tool-call audit names it ("OAuth: Claude (sign-in #4)").
+    grant = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict)
 
     class Meta:
@@ -52,6 +53,7 @@ class Rollup(models.Model):
         db_table = "analytics_rollup"
         constraints = [models.UniqueConstraint(fields=["grain", "type", "bucket", "dim"],
                                                name="analytics_rollup_key")]
+        indexes = [models.Index(fields=["grain", "bucket"], name="analytics_rollup_period")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.dim} {self.bucket:%Y-%m-%d %H:00} ({self.grain})"

@@ -38,7 +38,7 @@ def tool_call_record(sender, name, context, result, **kwargs):
     # The arguments are not read: an event never carries what a tool was asked.
     event_record(type="tool.call", schema_name=context.tenant.schema_name,
                  user_id=getattr(context.user, "pk", None), api_key_id=context.api_key_id,
-                 grant_id=getattr(context, "grant_id", None),
+                 grant=getattr(context, "grant", ""),
                  data={"tool": name[:100], "channel": context.channel,
                        "outcome": "error" if result.is_error else "ok",
                        "error_code": result.error_code or "",

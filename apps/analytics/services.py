@@ -40,7 +40,7 @@ _SKIPPED_SCHEMAS = frozenset({"public", ""})
 
 
 def event_record(*, type: str, schema_name: str, user_id: int | None = None,
-                 api_key_id: int | None = None, grant_id: int | None = None,
+                 api_key_id: int | None = None, grant: str = "",
                  data: dict | None = None, timestamp: dt.datetime | None = None) -> bool:
     """Buffer one event of a tenant; False when it is not recorded (analytics off,
     no tenant). Only the keys the event type declares are kept from `data`."""
@@ -53,7 +53,7 @@ def event_record(*, type: str, schema_name: str, user_id: int | None = None,
     moment = timestamp or timezone.now()
     buffer.add(json.dumps({
         "s": schema_name, "t": type, "ts": moment.timestamp(), "u": user_id, "k": api_key_id,
-        "g": grant_id, "d": kind.clean(data or {}),
+        "g": (grant or "")[:200], "d": kind.clean(data or {}),
     }, separators=(",", ":"), default=str))
     return True
 
@@ -156,9 +156,10 @@ def _store(schema_name: str, events: list[dict]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(
                 f"COPY {schema}.analytics_event "
-                "(timestamp, type, user_id, api_key_id, grant_id, data) FROM STDIN") as copy:
+                '(timestamp, type, user_id, api_key_id, "grant", data) FROM STDIN') as copy:
             for event in events:
-                copy.write_row((event["moment"], event["t"], event["u"], event["k"], event["g"],
+                copy.write_row((event["moment"], event["t"], event["u"], event["k"],
+                                event.get("g") or "",
                                 json.dumps(event["d"], separators=(",", ":"))))
         # Sorted, so two ingests that overlap lock rows in the same order.
         keys = sorted(rollups)
@@ -167,8 +168,9 @@ def _store(schema_name: str, events: list[dict]) -> None:
             params: list[Any] = []
             for key in chunk:
                 row = rollups[key]
+                # Rows of types that have no duration keep no histogram at all.
                 params += [*key, row.count, row.errors, row.value1, row.value2, row.amount,
-                           row.duration_ms, row.histogram]
+                           row.duration_ms, row.histogram if any(row.histogram) else []]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::bigint[])"]
                                * len(chunk))
             cursor.execute(_ROLLUP_UPSERT.format(schema=schema, values=values), params)

@@ -8,7 +8,7 @@ import datetime as dt
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.core.decorators import tenant_page
+from apps.accounts.decorators import tenant_page
 
 from . import selectors
 

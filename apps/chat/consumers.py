@@ -25,9 +25,14 @@ from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 from django_tenants.utils import remove_www, tenant_context
 
-from apps.accounts.selectors import SESSION_TENANT_KEY, credential_from_headers, membership_get
+from apps.accounts.selectors import (
+    SESSION_TENANT_KEY,
+    Credential,
+    caller_resolve,
+    credential_from_headers,
+)
 from apps.core.exceptions import ApplicationError
-from apps.core.tools import READ, WRITE
+from apps.core.tools import ToolContext
 from apps.tenants.selectors import tenant_get, tenant_get_by_host
 
 from . import services
@@ -58,51 +63,37 @@ def _session_user(headers: dict[str, str]):
     return user, request.session.get(SESSION_TENANT_KEY)
 
 
-def socket_caller(scope, conversation_id: str) -> tuple[services.Caller | None, int]:
-    """The caller of a WebSocket and the close code when there is none."""
+def socket_caller(scope, conversation_id: str) -> tuple[ToolContext | None, int]:
+    """The caller of a WebSocket (apps.accounts.selectors.caller_resolve, as for HTTP and
+    MCP) and the close code when there is none."""
     headers = _headers(scope)
     hostname = remove_www(headers.get("host", "").split(":")[0]).lower()
     host_tenant = tenant_get_by_host(hostname) if hostname else None
     token = parse_qs(scope.get("query_string", b"").decode("latin1")).get("token", [""])[0]
 
-    api_key = None
     if token:
         if len(token) > TOKEN_MAX_CHARS:
             return None, CLOSE_FORBIDDEN
         credential = credential_from_headers({"Authorization": f"Bearer {token}"})
-        if credential is None or not credential.valid:
-            return None, CLOSE_FORBIDDEN
-        if host_tenant and credential.tenant and host_tenant.pk != credential.tenant.pk:
-            return None, CLOSE_FORBIDDEN
-        tenant = host_tenant or credential.tenant
-        user_id, api_key = credential.user_id, credential.api_key
     else:
         user, session_tenant_id = _session_user(headers)
-        if user is None:
-            return None, CLOSE_FORBIDDEN
-        tenant = host_tenant or (tenant_get(session_tenant_id)
-                                 if isinstance(session_tenant_id, int) else None)
-        user_id = user.pk
-
-    if tenant is None or not tenant.is_active:
-        return None, CLOSE_FORBIDDEN
-    membership = membership_get(user_id=user_id, tenant=tenant)
-    if membership is None or not membership.user.is_active:
-        return None, CLOSE_FORBIDDEN
-    can_write = membership.can_write and (api_key is None or api_key.can_write)
-    caller = services.Caller(tenant=tenant, user=membership.user,
-                             scopes=frozenset({READ, WRITE} if can_write else {READ}),
-                             api_key_id=api_key.pk if api_key else None)
+        credential = None if user is None else Credential(
+            kind="session", user_id=user.pk,
+            tenant=tenant_get(session_tenant_id) if isinstance(session_tenant_id, int) else None)
     try:
-        with tenant_context(tenant):
-            conversation_get(user_id=user_id, conversation_id=conversation_id)
+        caller = caller_resolve(credential=credential, channel="chat", tenant=host_tenant)
+    except ApplicationError:
+        return None, CLOSE_FORBIDDEN
+    try:
+        with tenant_context(caller.tenant):
+            conversation_get(user_id=caller.user.pk, conversation_id=conversation_id)
     except ConversationNotFound:
         return None, CLOSE_NOT_FOUND
     return caller, 0
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    caller: services.Caller | None = None
+    caller: ToolContext | None = None
     turn: services.Turn | None = None
     pump: asyncio.Task | None = None
 

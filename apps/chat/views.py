@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from apps.core.decorators import tenant_page
+from apps.accounts.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 
 from . import selectors, services

@@ -23,9 +23,20 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+def task_get(name: str):
+    """The task registered as `name`; KeyError when there is none (a programming error)."""
+    if name not in current_app.tasks:
+        # Outside a worker no process has imported the apps' tasks modules yet:
+        # Celery's autodiscovery runs on this signal.
+        current_app.loader.import_default_modules()
+    if name not in current_app.tasks:
+        raise KeyError(f"no task is registered as {name!r}")
+    return current_app.tasks[name]
+
+
 def enqueue(name: str, /, *, countdown: float | None = None, **kwargs: Any) -> bool:
     """Queue the task registered as `name` now; False when the broker refused it."""
-    task = current_app.tasks[name]  # KeyError: no such task, a programming error
+    task = task_get(name)
     try:
         task.apply_async(kwargs=kwargs, countdown=countdown)
     except Exception:
@@ -39,6 +50,5 @@ def enqueue(name: str, /, *, countdown: float | None = None, **kwargs: Any) -> b
 
 def enqueue_on_commit(name: str, /, *, countdown: float | None = None, **kwargs: Any) -> None:
     """Queue the task `name` once the current transaction commits (at once outside one)."""
-    if name not in current_app.tasks:
-        raise KeyError(f"no task is registered as {name!r}")
+    task_get(name)
     transaction.on_commit(lambda: enqueue(name, countdown=countdown, **kwargs))

@@ -13,6 +13,7 @@ class IsTenantMember(BasePermission):
     """A member of the request's tenant; viewers and read-only keys only read."""
 
     method_decides_write = True
+    error_classes = (TenantRequired, NotAMember, ReadOnlyCredential)
 
     def has_permission(self, request, view) -> bool:
         if getattr(request, "tenant", None) is None:
@@ -35,10 +36,13 @@ class IsTenantReader(IsTenantMember):
     where the endpoint itself checks the credential's write right."""
 
     method_decides_write = False
+    error_classes = (TenantRequired, NotAMember)
 
 
 class IsTenantManager(IsTenantMember):
     """Owners and admins, for members and other people's keys."""
+
+    error_classes = (*IsTenantMember.error_classes, ManagerRequired)
 
     def has_permission(self, request, view) -> bool:
         super().has_permission(request, view)

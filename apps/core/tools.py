@@ -23,7 +23,7 @@ import abc
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from django.db import connection
@@ -52,7 +52,9 @@ SECRET_ARGUMENT_NAMES = ("token", "password", "secret", "api_key", "apikey", "au
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Who calls, for which tenant, with which rights, through which channel."""
+    """Who calls, for which tenant, with which rights, through which channel: the one
+    caller shape of every entry point (HTTP, MCP, the chat's WebSocket, background jobs),
+    made by apps.accounts.selectors.caller_resolve and caller_for_member."""
 
     tenant: Any
     user: Any
@@ -63,6 +65,7 @@ class ToolContext:
     bases: frozenset[str] | None = None
     tools: frozenset[str] | None = None
     grant: str = ""  # which connection calls, as the audit shows it
+    membership: Any = field(default=None, compare=False, repr=False)
 
     @property
     def can_write(self) -> bool:
@@ -76,9 +79,9 @@ class ToolContext:
 
     @classmethod
     def from_request(cls, request, channel: str) -> ToolContext:
-        return cls(tenant=request.tenant, user=request.user, scopes=request_scopes(request),
-                   channel=channel, api_key_id=getattr(getattr(request, "api_key", None), "pk",
-                                                       None))
+        """The caller the request's authentication resolved
+        (apps.accounts.selectors.caller_resolve), acting through `channel`."""
+        return replace(request.caller, channel=channel)
 
 
 def request_scopes(request) -> frozenset[str]:

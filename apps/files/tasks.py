@@ -1,4 +1,6 @@
-"""Celery entry points: ids and the schema name in, a service call inside the schema."""
+"""Celery entry points: ids and the schema name in, a call of the service the
+task is named after inside the schema. Services queue them by name through
+apps.core.jobs.enqueue_on_commit and never import this module."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django_tenants.utils import schema_context, schema_exists
 
-from . import services
+from .services import file_extract, import_job_run
 
 # A database that is away for a moment is waited out; anything about the file
 # itself ends the file `failed` inside the service.
@@ -14,17 +16,25 @@ _RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 
           "max_retries": 5}
 
 
-@shared_task(name="files.extract", acks_late=True, ignore_result=True, **_RETRY)
-def extract_file(file_id: str, schema_name: str) -> None:
+def _file_extract(file_id: str, schema_name: str) -> None:
     if not schema_exists(schema_name):
         return
     with schema_context(schema_name):
-        services.file_extract(file_id=file_id)
+        file_extract(file_id=file_id)
 
 
-@shared_task(name="files.import", acks_late=True, ignore_result=True, **_RETRY)
-def import_rows(job_id: str, schema_name: str) -> None:
+def _import_job_run(job_id: str, schema_name: str) -> None:
     if not schema_exists(schema_name):
         return
     with schema_context(schema_name):
-        services.import_job_run(job_id=job_id)
+        import_job_run(job_id=job_id)
+
+
+file_extract_task = shared_task(name="files.file_extract", acks_late=True, ignore_result=True,
+                                **_RETRY)(_file_extract)
+import_job_run_task = shared_task(name="files.import_job_run", acks_late=True,
+                                  ignore_result=True, **_RETRY)(_import_job_run)
+
+# The names these jobs had before, which messages already queued still carry.
+shared_task(name="files.extract", acks_late=True, ignore_result=True, **_RETRY)(_file_extract)
+shared_task(name="files.import", acks_late=True, ignore_result=True, **_RETRY)(_import_job_run)

@@ -6,11 +6,8 @@ Uploads from the page go to the REST endpoint through static/js/files.js
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from apps.core.decorators import tenant_page
+from apps.accounts.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
@@ -34,19 +31,6 @@ SORTS = {"created": "created_at", "-created": "-created_at", "name": "filename",
          "-name": "-filename", "size": "size", "-size": "-size"}
 
 
-def member_page(view):
-    """A member of the active tenant (apps.core's tenant_page); writes need write rights."""
-
-    @tenant_page
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST" and not request.membership.can_write:
-            raise PermissionDenied("Viewers can't change files.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _file_or_404(file_id):
     try:
         return selectors.file_get(file_id=file_id)
@@ -54,7 +38,7 @@ def _file_or_404(file_id):
         raise Http404("No such file.") from None
 
 
-@member_page
+@tenant_page(write=True)
 def file_list(request):
     query = request.GET.get("q", "").strip()[:selectors.MAX_QUERY_CHARS]
     sort = request.GET.get("sort", "-created")
@@ -67,7 +51,7 @@ def file_list(request):
     })
 
 
-@member_page
+@tenant_page(write=True)
 def file_row(request, file_id):
     return render(request, "files/_row.html", {"file": _file_or_404(file_id)})
 
@@ -83,7 +67,7 @@ def _upload_context() -> dict:
 
 
 @csrf_exempt
-@member_page
+@tenant_page(write=True)
 def upload(request):
     if request.method == "POST":
         # The size limit must be in place before anything reads the body, the
@@ -136,13 +120,13 @@ def _detail_context(request, file) -> dict:
     }
 
 
-@member_page
+@tenant_page(write=True)
 def detail(request, file_id):
     file = _file_or_404(file_id)
     return render(request, "files/detail.html", _detail_context(request, file))
 
 
-@member_page
+@tenant_page(write=True)
 def status(request, file_id):
     file = _file_or_404(file_id)
     response = render(request, "files/_status.html", {"file": file})
@@ -152,7 +136,7 @@ def status(request, file_id):
     return response
 
 
-@member_page
+@tenant_page(write=True)
 @require_POST
 def import_start(request, file_id):
     file = _file_or_404(file_id)
@@ -173,7 +157,7 @@ def import_start(request, file_id):
     return render(request, "files/detail.html", context, status=400)
 
 
-@member_page
+@tenant_page(write=True)
 def import_job(request, job_id):
     try:
         job = selectors.import_job_get(job_id=job_id)
@@ -182,7 +166,7 @@ def import_job(request, job_id):
     return render(request, "files/_job.html", {"job": job})
 
 
-@member_page
+@tenant_page(write=True)
 @require_POST
 def delete(request, file_id):
     file = _file_or_404(file_id)
@@ -191,7 +175,7 @@ def delete(request, file_id):
     return redirect("files-list")
 
 
-@member_page
+@tenant_page(write=True)
 @require_POST
 def retry(request, file_id):
     file = _file_or_404(file_id)

@@ -16,6 +16,9 @@ from .errors import FormulaError, NotCompilable
 from .evaluator import compiled, evaluate
 from .links import LinkedField, compute_linked_fields
 from .parser import parse
+from .references import field_text_equalities, last_modified_time_from_field
+from .references import references as field_references
+from .references import rewrite as field_references_rewrite
 from .sql import FieldSpec, compile_filter, compile_sort_key, compile_sql
 from .values import ErrorValue, is_truthy, to_airtable_json
 
@@ -31,7 +34,11 @@ __all__ = [
     "compiled",
     "compute_linked_fields",
     "evaluate",
+    "field_references",
+    "field_references_rewrite",
+    "field_text_equalities",
     "is_truthy",
+    "last_modified_time_from_field",
     "parse",
     "to_airtable_json",
 ]

@@ -5,9 +5,3 @@ class McpUnauthorized(ApplicationError):
     code = "ERROR_AUTHENTICATION_REQUIRED"
     status = 401
     title = "Authentication required"
-
-
-class McpForbidden(ApplicationError):
-    code = "ERROR_PERMISSION_DENIED"
-    status = 403
-    title = "Permission denied"

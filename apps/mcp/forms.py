@@ -44,7 +44,7 @@ class LimitsForm(forms.Form):
         cleaned = super().clean()
         if self.limits_apply():
             if not cleaned.get("all_bases") and not cleaned.get("bases"):
-                raise forms.ValidationError("Pick at least one base, or every base.")
+                self.add_error(None, "Pick at least one base, or every base.")
             if not cleaned.get("tools"):
                 self.add_error("tools", "Pick at least one tool.")
         return cleaned

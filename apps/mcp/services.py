@@ -1,18 +1,26 @@
-"""Who an MCP request is: its API key, OAuth access token or JWT, resolved to a
-tool context with what its connection was granted."""
+"""Who an MCP request is (its OAuth token, API key or JWT, resolved by
+apps.accounts.selectors.caller_resolve like every entry point's), the limits of
+what the connection was granted, and tool calls."""
 
 from __future__ import annotations
 
-from django.db import close_old_connections, transaction
-from django_tenants.utils import tenant_context
+from dataclasses import replace
 
-from apps.accounts.selectors import API_KEY_PREFIX, credential_from_headers, membership_get
+from django.db import close_old_connections, transaction
+from django_tenants.utils import remove_www, tenant_context
+
+from apps.accounts.selectors import (
+    API_KEY_PREFIX,
+    Credential,
+    caller_resolve,
+    credential_from_headers,
+)
 from apps.accounts.services import api_key_create, api_key_touch
 from apps.core.exceptions import ValidationFailed
-from apps.core.tools import READ, WRITE, ToolContext, ToolResult, tool_registry
-from apps.tenants.selectors import tenant_get_by_slug
+from apps.core.tools import READ, ToolContext, ToolResult, tool_registry
+from apps.tenants.selectors import tenant_get_by_host, tenant_get_by_slug
 
-from .exceptions import McpForbidden, McpUnauthorized
+from .exceptions import McpUnauthorized
 from .models import ApiKeyGrant
 from .oauth import oauth_caller_resolve
 
@@ -26,17 +34,6 @@ def _is_oauth_token(bearer: str | None) -> bool:
     """Not an API key, not a JWT (which has three dot-separated parts)."""
     return bool(bearer) and not bearer.startswith(API_KEY_PREFIX) and "." not in bearer \
         and len(bearer) < 200
-
-
-def _member(user_id, tenant):
-    if tenant is None:
-        raise McpForbidden("This credential names no tenant.")
-    if not tenant.is_active:
-        raise McpForbidden("This tenant has been deactivated.")
-    membership = membership_get(user_id=user_id, tenant=tenant)
-    if membership is None or not membership.user.is_active:
-        raise McpForbidden("Not a member of this tenant.")
-    return membership
 
 
 def api_key_limits(*, tenant, api_key_id: int | None) -> ApiKeyGrant | None:
@@ -53,44 +50,46 @@ def _limited(limits: ApiKeyGrant | None) -> dict:
             "tools": frozenset(limits.tools) if limits.tools is not None else None}
 
 
-def _oauth_context(bearer: str, resource_url: str) -> ToolContext:
+def _host_tenant(headers):
+    hostname = remove_www((headers.get("host") or "").split(":")[0]).lower()
+    return tenant_get_by_host(hostname) if hostname else None
+
+
+def _oauth_context(bearer: str, resource_url: str, host_tenant) -> ToolContext:
     caller = oauth_caller_resolve(bearer, resource_url)
     if caller is None:
         raise McpUnauthorized("The access token is invalid, expired or revoked; sign in again.")
-    tenant = tenant_get_by_slug(caller.grant.tenant_slug)
-    membership = _member(caller.user_id, tenant)
-    writes = membership.can_write and caller.grant.can_write
-    return ToolContext(tenant=tenant, user=membership.user,
-                       scopes=frozenset({READ, WRITE} if writes else {READ}), channel="mcp",
-                       bases=caller.grant.bases, tools=caller.grant.tools,
-                       grant=f"OAuth: {caller.client_name} (sign-in #{caller.token_id})"[:200])
+    context = caller_resolve(
+        credential=Credential(kind="oauth", user_id=caller.user_id,
+                              tenant=tenant_get_by_slug(caller.grant.tenant_slug)),
+        channel="mcp", tenant=host_tenant)
+    return replace(context, scopes=context.scopes if caller.grant.can_write
+                   else frozenset({READ}), bases=caller.grant.bases, tools=caller.grant.tools,
+                   grant=f"OAuth: {caller.client_name} (sign-in #{caller.token_id})"[:200])
+
+
+def mcp_caller(headers, resource_url: str = "") -> ToolContext:
+    """The caller of an MCP request: the host when it is a tenant's domain, otherwise
+    the credential, picks the tenant; an API key's grant limits bases and tools."""
+    host_tenant = _host_tenant(headers)
+    bearer = _bearer(headers)
+    if not headers.get("X-API-Key") and _is_oauth_token(bearer):
+        return _oauth_context(bearer, resource_url, host_tenant)
+    credential = credential_from_headers(headers)
+    context = caller_resolve(credential=credential, channel="mcp", tenant=host_tenant)
+    api_key = credential.api_key
+    if api_key is None:
+        return replace(context, grant="JWT")
+    api_key_touch(api_key)
+    return replace(context, grant=f"API key: {api_key.name} (#{api_key.pk})"[:200],
+                   **_limited(api_key_limits(tenant=context.tenant, api_key_id=api_key.pk)))
 
 
 def mcp_caller_resolve(headers, resource_url: str = "") -> ToolContext:
-    """The caller of an MCP request. The credential picks the tenant."""
+    """mcp_caller on a fresh database connection (the endpoint runs in a worker thread)."""
     close_old_connections()
     try:
-        bearer = _bearer(headers)
-        if not headers.get("X-API-Key") and _is_oauth_token(bearer):
-            return _oauth_context(bearer, resource_url)
-        credential = credential_from_headers(headers)
-        if credential is None:
-            raise McpUnauthorized("Sign in with OAuth, or send an API key (Authorization: "
-                                  "Bearer pat_… or X-API-Key) or a JWT.")
-        if not credential.valid:
-            raise McpUnauthorized(credential.error)
-        membership = _member(credential.user_id, credential.tenant)
-        api_key = credential.api_key
-        if api_key is not None:
-            api_key_touch(api_key)
-        key_writes = api_key is None or api_key.can_write
-        scopes = frozenset({READ, WRITE} if membership.can_write and key_writes else {READ})
-        return ToolContext(
-            tenant=credential.tenant, user=membership.user, scopes=scopes, channel="mcp",
-            api_key_id=api_key.pk if api_key else None,
-            grant=f"API key: {api_key.name} (#{api_key.pk})" if api_key else "JWT",
-            **_limited(api_key_limits(tenant=credential.tenant,
-                                      api_key_id=api_key.pk if api_key else None)))
+        return mcp_caller(headers, resource_url)
     finally:
         close_old_connections()
 
@@ -101,9 +100,7 @@ def tool_context_for_request(request, channel: str) -> ToolContext:
     api_key = getattr(request, "api_key", None)
     limits = _limited(api_key_limits(tenant=request.tenant, api_key_id=context.api_key_id))
     grant = f"API key: {api_key.name} (#{api_key.pk})" if api_key else "session or JWT"
-    return ToolContext(tenant=context.tenant, user=context.user, scopes=context.scopes,
-                       channel=channel, api_key_id=context.api_key_id, grant=grant[:200],
-                       **limits)
+    return replace(context, grant=grant[:200], **limits)
 
 
 def _checked_limits(*, bases, tools) -> tuple[list | None, list | None]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView
 from oauth2_provider.views.metadata import OAuthProtectedResourceMetadataView
 
-from apps.core.decorators import tenant_page
+from apps.accounts.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
 
 from .forms import ClientKeyForm, ConsentForm

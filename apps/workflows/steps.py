@@ -218,13 +218,13 @@ class HttpRequestStep(BuiltinStep):
     def run(self, context, params):
         url = str(params["url"])
         method = str(params.get("method", "GET")).upper()
-        address, port, host = netguard.public_address(
-            url, allow_private=settings.WORKFLOWS_HTTP_ALLOW_PRIVATE)
+        address, port, host = netguard.public_address(url)
         headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
         headers.setdefault("Idempotency-Key", context.idempotency_key)
         headers.setdefault("User-Agent", "PyAirtable-Workflows/1")
         timeout = float(params.get("timeout_seconds") or settings.WORKFLOWS_STEP_TIMEOUT_SECONDS)
-        pinned = httpx.URL(url).copy_with(host=address, port=port)
+        pinned = httpx.URL(url).copy_with(host=f"[{address}]" if ":" in address else address,
+                                          port=port)
         headers["Host"] = host if port in (80, 443) else f"{host}:{port}"
         limit = settings.WORKFLOWS_HTTP_MAX_BYTES
         body = params.get("body")

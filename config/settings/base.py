@@ -6,8 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import env as cfg
-from config.settings.workflows import *  # noqa: F403
-from config.settings.workflows import WORKFLOWS_BEAT_SCHEDULE
 
 env = cfg.env
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -94,7 +92,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "apps.tenants.middleware.TenantResolutionMiddleware",
+    "apps.accounts.middleware.TenantResolutionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -118,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.tenants.context_processors.tenancy",
+                "apps.accounts.context_processors.tenancy",
             ],
         },
     },
@@ -174,7 +172,6 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 WORKER_HEARTBEAT_SECONDS = 15
-CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}
 
 # --- Auth -------------------------------------------------------------------
 
@@ -220,7 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.handlers.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.TenantRateThrottle",
         "apps.core.throttling.ApiKeyRateThrottle",
@@ -415,3 +412,6 @@ from .analytics import *  # noqa: E402, F403
 from .mail import *  # noqa: E402, F403
 from .oauth import *  # noqa: E402, F403
 from .security import *  # noqa: E402,F403
+from .workflows import *  # noqa: E402, F403
+
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}  # noqa: F405

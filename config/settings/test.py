@@ -27,8 +27,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 # Tasks run inline; tests that enqueue with transaction.on_commit use
-# django_capture_on_commit_callbacks(execute=True).
-CELERY_TASK_ALWAYS_EAGER = True
+# django_capture_on_commit_callbacks(execute=True). Fault tests start real workers (false).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # The sandbox, the scripted model servers and the platform itself listen on loopback.

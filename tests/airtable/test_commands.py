@@ -50,12 +50,12 @@ def test_the_worker_waits_for_the_web_process_then_syncs(
             discover=False)
     arguments = {"schema_name": schema, "connection_id": connection.pk}
     with pytest.raises(Retry):
-        tasks.connection_sync.apply(kwargs=arguments)
+        tasks.connection_sync_task.apply(kwargs=arguments)
     with schema_context(schema):
         AirtableConnection.objects.filter(pk=connection.pk).update(
             endpoint_url=f"{server.url}/sandbox/airtable")
     with django_capture_on_commit_callbacks(execute=True):
-        job_ids = tasks.connection_sync.apply(kwargs=arguments).get()
+        job_ids = tasks.connection_sync_task.apply(kwargs=arguments).get()
     with schema_context(schema):
         assert Base.objects.get(base_id=base_id).last_synced_at is not None
         assert SyncJob.objects.get(pk__in=job_ids, base__base_id=base_id).status == "succeeded"

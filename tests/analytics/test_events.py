@@ -118,3 +118,29 @@ def test_events_carry_no_row_values_and_no_tool_arguments(team_a, client_for):
                 [f"%{CANARY}%"]) == [(0,)]
     tool_data = [data for kind, data in stored if kind == "tool.call"]
     assert '"tool":"list_records"' in tool_data[0] or '"tool": "list_records"' in tool_data[0]
+
+
+def test_workflow_runs_by_status_success_rate_and_failing_workflows(
+        team_a, client_for, django_capture_on_commit_callbacks):
+    client = client_for(jwt=team_a.jwt())
+
+    def workflow(name, steps):
+        made = client.post("/api/v1/workflows", {"name": name, "trigger": {"type": "manual"},
+                                                 "steps": steps, "is_active": True},
+                           format="json")
+        assert made.status_code == 201, made.content
+        return made.json()["id"]
+
+    fine = workflow("Fine", [{"id": "me", "type": "whoami", "params": {}}])
+    broken = workflow("Broken", [{"id": "gone", "type": "describe_table", "params": {
+        "baseId": "appNOTHERE0000000", "table": "x"}}])
+    for workflow_id in (fine, fine, broken):
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(f"/api/v1/workflows/{workflow_id}/trigger", {}, format="json")
+        assert answer.status_code == 202, answer.content
+    ingest()
+    runs = _summary(client)["workflows"]
+    assert runs["by_status"] == {"succeeded": 2, "failed": 1}
+    assert runs["runs"] == 3 and runs["success_rate"] == round(2 / 3, 4)
+    assert runs["failing"] == [{"workflow": "Broken", "failures": 1, "runs": 1}]
+    assert runs["p95_ms"] is not None

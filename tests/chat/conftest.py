@@ -9,6 +9,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.chat import services
+from apps.core.tools import ToolContext
 from tests.conftest import committed_team
 from tests.support.gemini_server import ScriptedGemini
 from tests.support.openai_server import ScriptedOpenAI
@@ -120,5 +121,6 @@ def sent_messages(server, index: int) -> list[dict]:
 
 
 
-def caller_for(team, scopes=("read", "write")) -> services.Caller:
-    return services.Caller(tenant=team.tenant, user=team.owner, scopes=frozenset(scopes))
+def caller_for(team, scopes=("read", "write")) -> ToolContext:
+    return ToolContext(tenant=team.tenant, user=team.owner, scopes=frozenset(scopes),
+                       channel="chat")

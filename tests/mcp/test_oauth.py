@@ -215,3 +215,82 @@ def test_oauth_sign_in_end_to_end(server, team):
     again = httpx.post(server_meta["token_endpoint"], data={
         "grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id})
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+@pytest.fixture(scope="module")
+def limited_keys(team, django_db_blocker):
+    from apps.accounts.services import api_key_create
+    from apps.mcp.services import mcp_api_key_create
+
+    with django_db_blocker.unblock():
+        owner, tenant = team["team"].owner, team["team"].tenant
+        limited = mcp_api_key_create(tenant=tenant, user=owner, name="limited", write=True,
+                                     bases=[team["bases"][1]],
+                                     tools=["list_bases", "list_records", "delete_records"])[1]
+        other = team["other"]
+        foreign = api_key_create(tenant=other.tenant, user=other.owner, name="foreign",
+                                 scopes=["read", "write"])[1]
+        return {"limited": limited, "foreign": foreign}
+
+
+def test_a_limited_key_lists_and_calls_only_its_bases_and_tools(server, team, limited_keys):
+    inside, outside = team["bases"][1], team["bases"][0]
+    names, (bases, listed, other_base, other_tool) = asyncio.run(_mcp(
+        server.url, limited_keys["limited"], [
+            ["list_bases", {}],
+            ["list_records", {"baseId": inside, "table": "Deals", "pageSize": 1}],
+            ["list_records", {"baseId": outside, "table": "Deals"}],
+            ["describe_table", {"baseId": inside, "table": "Deals"}],
+        ]))
+    assert names == ["delete_records", "list_bases", "list_records"]
+    assert [base["id"] for base in bases["structured"]["bases"]] == [inside]
+    assert _code(listed) == "ok"
+    assert _code(other_base) == "ERROR_BASE_NOT_GRANTED"
+    assert _code(other_tool) == "ERROR_TOOL_NOT_GRANTED"
+    rest = httpx.post(f"{server.url}/api/v1/mcp/tools/list",
+                      headers={"X-API-Key": limited_keys["limited"]}).json()
+    assert sorted(tool["name"] for tool in rest["tools"]) == names
+
+
+def test_another_tenants_key_sees_nothing_of_the_team(server, team, limited_keys):
+    _names, (bases, records) = asyncio.run(_mcp(server.url, limited_keys["foreign"], [
+        ["list_bases", {}],
+        ["list_records", {"baseId": team["bases"][0], "table": "Deals"}],
+    ]))
+    assert bases["structured"] == {"bases": []}
+    assert _code(records) == "ERROR_BASE_NOT_FOUND"
+    assert "Deal" not in records["text"].split("ERROR")[0]
+
+
+@pytest.fixture(scope="module")
+def foreign_grant(team, django_db_blocker):
+    """An access token whose grant names a team its user is not a member of."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    from apps.mcp.grants import Grant
+
+    with django_db_blocker.unblock():
+        application = get_application_model().objects.create(
+            name="Forged", client_type="public", authorization_grant_type="authorization-code",
+            redirect_uris=REDIRECT_URI)
+        raw = secrets.token_urlsafe(24)
+        grant = Grant(tenant_slug=team["other"].tenant.slug, can_write=True,
+                      tools=frozenset({"list_bases", "whoami"}))
+        get_access_token_model().objects.create(
+            user=team["team"].owner, application=application, token=raw,
+            expires=timezone.now() + timedelta(hours=1), scope=" ".join(grant.to_scopes()))
+        return raw
+
+
+def test_a_grant_for_a_team_the_user_is_not_in_is_refused(server, foreign_grant):
+    answer = httpx.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1,
+                                                   "method": "tools/list"},
+                        headers={"Accept": "application/json, text/event-stream",
+                                 "Authorization": f"Bearer {foreign_grant}",
+                                 "MCP-Protocol-Version": "2025-11-25"})
+    assert answer.status_code == 403
+    assert answer.json()["error"]["data"]["code"] == "ERROR_PERMISSION_DENIED"
+    assert "tools" not in answer.text

@@ -11,6 +11,7 @@ from tests.airtable.conftest import (  # noqa: F401  (fixtures)
     connect,
     make_base,
     sandbox_token,
+    seed,
     server,
     sync,
 )

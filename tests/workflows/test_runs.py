@@ -132,7 +132,7 @@ def test_a_workflow_that_triggers_itself_stops_at_depth_five(
 class _Flaky(BaseHTTPRequestHandler):
     seen: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).seen.append((time.monotonic(), self.headers.get("Idempotency-Key")))
         self.send_response(503)
@@ -146,7 +146,6 @@ class _Flaky(BaseHTTPRequestHandler):
 
 def test_a_503_with_retry_after_is_retried_then_the_run_fails_with_the_reason(
         team_a, api, create, settings, django_capture_on_commit_callbacks):
-    settings.WORKFLOWS_HTTP_ALLOW_PRIVATE = True
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     _Flaky.seen = []
@@ -169,8 +168,9 @@ def test_a_503_with_retry_after_is_retried_then_the_run_fails_with_the_reason(
     assert all(gap >= 0.95 for gap in gaps), gaps  # Retry-After: 1 beats the 0.1 s backoff
 
 
-def test_http_request_refuses_loopback_unless_allowed(team_a, api, create,
+def test_http_request_refuses_loopback_unless_allowed(team_a, api, create, settings,
                                                       django_capture_on_commit_callbacks):
+    settings.URLGUARD_ALLOWED_NETWORKS = []  # the test settings allow loopback
     workflow = create(steps=[{"id": "post", "type": "http_request",
                               "params": {"url": "http://127.0.0.1:9/x"}}])
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,3 +207,27 @@ def test_llm_prompt_without_a_provider_fails_clearly(team_a, api, create, settin
     run = api.get(f"/api/v1/workflow-runs/{run_id}").json()
     assert run["status"] == "failed" and run["error_code"] == "ERROR_LLM_NOT_CONFIGURED"
     assert run["steps"][0]["input"] == {"prompt": "Classify a deal"}
+
+
+def test_a_write_cut_short_by_a_dead_worker_is_not_repeated_blindly(
+        team_a, create, django_capture_on_commit_callbacks):
+    from apps.workflows.models import StepResult
+    from apps.workflows.selectors import workflow_get
+
+    workflow = create(steps=[
+        {"id": "me", "type": "whoami", "params": {}},
+        {"id": "make", "type": "create_records",
+         "params": {"baseId": "appAAAAAAAAAAAAAA", "table": "Deals",
+                    "records": [{"fields": {"Name": "x"}}]}}])
+    with schema_context(team_a.tenant.schema_name):
+        run, _ = services.run_start(workflow=workflow_get(workflow_id=workflow["id"]),
+                                    trigger={"type": "manual", "input": {}})
+        # What a worker killed in the middle of the create leaves behind.
+        StepResult.objects.create(run=run, step_id="make", iteration="", position=2,
+                                  type="create_records", status="running", attempts=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.run_step(schema_name=team_a.tenant.schema_name, run_id=run.pk)
+        run.refresh_from_db()
+        make = StepResult.objects.get(run=run, step_id="make")
+    assert run.status == "failed" and run.error_code == "ERROR_STEP_INTERRUPTED"
+    assert make.status == "failed" and make.attempts == 1  # not sent again

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .. import limits
+
 
 class ConnectionInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
@@ -84,21 +86,24 @@ class TableSerializer(serializers.Serializer):
 
 
 class FieldDefinitionInput(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=limits.NAME_MAX)
     type = serializers.CharField(max_length=64)
     options = serializers.DictField(required=False, allow_null=True)
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+                                        allow_blank=True)
 
 
 class TableCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=limits.NAME_MAX)
+    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+                                        allow_blank=True)
     fields = FieldDefinitionInput(many=True, allow_empty=False)
 
 
 class RenameInput(serializers.Serializer):
-    name = serializers.CharField(max_length=255, required=False)
-    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=limits.NAME_MAX, required=False)
+    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+                                        allow_blank=True)
 
 
 class SyncInput(serializers.Serializer):
@@ -138,13 +143,14 @@ class RecordUpdate(serializers.Serializer):
 
 
 class RecordsCreateInput(serializers.Serializer):
-    records = RecordWrite(many=True, allow_empty=False, max_length=1000)
+    records = RecordWrite(many=True, allow_empty=False,
+                          max_length=limits.RECORDS_PER_CALL_MAX)
     typecast = serializers.BooleanField(required=False, default=False)
 
 
 class PerformUpsert(serializers.Serializer):
     fieldsToMergeOn = serializers.ListField(
-        child=serializers.CharField(max_length=255), min_length=1, max_length=3)
+        child=serializers.CharField(max_length=limits.NAME_MAX), min_length=1, max_length=3)
 
 
 class RecordsPatchInput(serializers.Serializer):
@@ -165,14 +171,17 @@ class ListRecordsInput(serializers.Serializer):
     """The body of POST …/records/listRecords, as Airtable takes it."""
 
     filterByFormula = serializers.CharField(required=False, allow_blank=True,
-                                            max_length=50_000, trim_whitespace=False)
-    sort = serializers.ListField(child=serializers.DictField(), required=False, max_length=20)
-    fields = serializers.ListField(child=serializers.CharField(max_length=255), required=False,
-                                   max_length=500)
-    pageSize = serializers.IntegerField(required=False, min_value=1, max_value=100)
-    offset = serializers.CharField(required=False, max_length=200)
+                                            max_length=limits.FORMULA_MAX,
+                                            trim_whitespace=False)
+    sort = serializers.ListField(child=serializers.DictField(), required=False,
+                                 max_length=limits.SORTS_MAX)
+    fields = serializers.ListField(child=serializers.CharField(max_length=limits.NAME_MAX),
+                                   required=False, max_length=limits.FIELDS_MAX)
+    pageSize = serializers.IntegerField(required=False, min_value=1,
+                                        max_value=limits.PAGE_SIZE_MAX)
+    offset = serializers.CharField(required=False, max_length=limits.OFFSET_MAX)
     maxRecords = serializers.IntegerField(required=False, min_value=1)
-    view = serializers.CharField(required=False, max_length=255)
+    view = serializers.CharField(required=False, max_length=limits.NAME_MAX)
     consistency = serializers.ChoiceField(choices=["mirror", "live"], required=False,
                                           default="mirror")
     max_age = serializers.FloatField(required=False, min_value=0)
@@ -182,3 +191,50 @@ def record_out(record: dict) -> dict:
     return {"id": record.get("id"), "createdTime": record.get("createdTime"),
             "fields": record.get("fields") or {}}
 
+
+
+# --- answers in Airtable's own shapes (for the OpenAPI document) -----------------------------
+
+class AirtableFieldOut(serializers.Serializer):
+    """A field as Airtable's metadata API describes it."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    options = serializers.JSONField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class AirtableTableOut(serializers.Serializer):
+    """A table as Airtable's metadata API describes it."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    primaryFieldId = serializers.CharField()
+    fields = AirtableFieldOut(many=True)
+
+
+class RecordOut(serializers.Serializer):
+    id = serializers.RegexField(limits.RECORD_ID_PATTERN)
+    createdTime = serializers.CharField(help_text="2026-06-01T09:30:00.000Z")
+    fields = serializers.DictField(help_text="Field name to value; empty fields are left out.")
+
+
+class RecordPageOut(serializers.Serializer):
+    records = RecordOut(many=True)
+    offset = serializers.CharField(required=False, allow_null=True,
+                                   help_text="Pass it back for the next page; absent at the end.")
+
+
+class RecordsOut(serializers.Serializer):
+    records = RecordOut(many=True)
+
+
+class RecordDeletedOut(serializers.Serializer):
+    id = serializers.CharField()
+    deleted = serializers.BooleanField()
+
+
+class RecordsDeletedOut(serializers.Serializer):
+    records = RecordDeletedOut(many=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -15,12 +14,41 @@ from rest_framework.views import APIView
 from apps.core.exceptions import ReadOnlyCredential
 from apps.core.permissions import IsTenantManager, IsTenantMember
 
-from .. import selectors, services
-from ..exceptions import InvalidQuery
+from .. import limits, selectors, services
+from ..exceptions import (
+    AirtableAuthenticationFailed,
+    AirtableInvalidRequest,
+    AirtableNotFound,
+    AirtablePermissionDenied,
+    AirtableRateLimited,
+    AirtableTokenUnreadable,
+    AirtableUnavailable,
+    BaseNotFound,
+    ConnectionNotFound,
+    FieldNotFound,
+    FormulaInvalid,
+    InvalidQuery,
+    QueryTimeout,
+    RecordNotFound,
+    SchemaNotLoaded,
+    SyncJobNotFound,
+    TableNotFound,
+)
 from . import serializers as s
 
+# What a call of Airtable may answer, and the errors each kind of view can raise (the
+# OpenAPI document lists them per operation, apps.core.openapi).
+AIRTABLE_ERRORS = (AirtableUnavailable, AirtableRateLimited, AirtableAuthenticationFailed,
+                   AirtablePermissionDenied, AirtableNotFound, AirtableInvalidRequest,
+                   AirtableTokenUnreadable)
+CONNECTION_ERRORS = (ConnectionNotFound, InvalidQuery, *AIRTABLE_ERRORS)
+BASE_ERRORS = (BaseNotFound, SyncJobNotFound, InvalidQuery)
+SCHEMA_ERRORS = (BaseNotFound, TableNotFound, FieldNotFound, SchemaNotLoaded, InvalidQuery,
+                 *AIRTABLE_ERRORS)
+RECORD_ERRORS = (BaseNotFound, TableNotFound, RecordNotFound, SchemaNotLoaded, InvalidQuery,
+                 FormulaInvalid, QueryTimeout, *AIRTABLE_ERRORS)
+
 SORT_PARAM = re.compile(r"^sort\[(\d{1,2})\]\[(field|direction)\]$")
-MAX_DELETE = 1000
 
 
 class ManagerWrites:
@@ -36,6 +64,7 @@ class ManagerWrites:
 
 
 class ConnectionListView(ManagerWrites, GenericAPIView):
+    error_classes = CONNECTION_ERRORS
     serializer_class = s.ConnectionSerializer
 
     def get_queryset(self):
@@ -60,6 +89,7 @@ class ConnectionListView(ManagerWrites, GenericAPIView):
 
 
 class ConnectionDetailView(ManagerWrites, APIView):
+    error_classes = CONNECTION_ERRORS
     @extend_schema(responses={200: s.ConnectionSerializer}, tags=["airtable"])
     def get(self, request, connection_id: str):
         connection = selectors.connection_get(connection_id=connection_id)
@@ -81,6 +111,7 @@ class ConnectionDetailView(ManagerWrites, APIView):
 
 
 class ConnectionTestView(ManagerWrites, APIView):
+    error_classes = CONNECTION_ERRORS
     @extend_schema(request=None, responses={200: s.ConnectionTestResult}, tags=["airtable"])
     def post(self, request, connection_id: str):
         result = services.connection_test(connection_id=connection_id)
@@ -91,6 +122,7 @@ class ConnectionTestView(ManagerWrites, APIView):
 
 
 class BaseListView(GenericAPIView):
+    error_classes = BASE_ERRORS
     serializer_class = s.BaseSerializer
     ordering = ("name", "base_id")
 
@@ -104,6 +136,7 @@ class BaseListView(GenericAPIView):
 
 
 class BaseDetailView(ManagerWrites, APIView):
+    error_classes = BASE_ERRORS
     @extend_schema(responses={200: s.BaseSerializer}, tags=["airtable"])
     def get(self, request, base_id: str):
         return Response(s.BaseSerializer(selectors.base_get(base_id=base_id)).data)
@@ -118,12 +151,13 @@ class BaseDetailView(ManagerWrites, APIView):
 
 
 class TableListView(APIView):
+    error_classes = SCHEMA_ERRORS
     @extend_schema(responses={200: s.TableSerializer(many=True)}, tags=["airtable"])
     def get(self, request, base_id: str):
-        tables = selectors.table_list(base_id=base_id)
+        tables = services.table_list(base_id=base_id)
         return Response({"results": s.TableSerializer(tables, many=True).data, "next": None})
 
-    @extend_schema(request=s.TableCreateInput, responses={201: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.TableCreateInput, responses={201: s.AirtableTableOut},
                    tags=["airtable"])
     def post(self, request, base_id: str):
         serializer = s.TableCreateInput(data=request.data)
@@ -133,11 +167,12 @@ class TableListView(APIView):
 
 
 class TableDetailView(APIView):
+    error_classes = SCHEMA_ERRORS
     @extend_schema(responses={200: s.TableSerializer}, tags=["airtable"])
     def get(self, request, base_id: str, table: str):
-        return Response(s.TableSerializer(selectors.table_get(base_id=base_id, table=table)).data)
+        return Response(s.TableSerializer(services.table_get(base_id=base_id, table=table)).data)
 
-    @extend_schema(request=s.RenameInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.RenameInput, responses={200: s.AirtableTableOut},
                    tags=["airtable"])
     def patch(self, request, base_id: str, table: str):
         serializer = s.RenameInput(data=request.data)
@@ -147,7 +182,8 @@ class TableDetailView(APIView):
 
 
 class FieldListView(APIView):
-    @extend_schema(request=s.FieldDefinitionInput, responses={201: OpenApiTypes.OBJECT},
+    error_classes = SCHEMA_ERRORS
+    @extend_schema(request=s.FieldDefinitionInput, responses={201: s.AirtableFieldOut},
                    tags=["airtable"])
     def post(self, request, base_id: str, table: str):
         serializer = s.FieldDefinitionInput(data=request.data)
@@ -158,7 +194,8 @@ class FieldListView(APIView):
 
 
 class FieldDetailView(APIView):
-    @extend_schema(request=s.RenameInput, responses={200: OpenApiTypes.OBJECT},
+    error_classes = SCHEMA_ERRORS
+    @extend_schema(request=s.RenameInput, responses={200: s.AirtableFieldOut},
                    tags=["airtable"])
     def patch(self, request, base_id: str, table: str, field: str):
         serializer = s.RenameInput(data=request.data)
@@ -171,6 +208,7 @@ class FieldDetailView(APIView):
 
 
 class BaseSyncView(APIView):
+    error_classes = BASE_ERRORS
     @extend_schema(request=s.SyncInput, responses={202: s.SyncJobSerializer}, tags=["airtable"])
     def post(self, request, base_id: str):
         serializer = s.SyncInput(data=request.data)
@@ -181,6 +219,7 @@ class BaseSyncView(APIView):
 
 
 class BaseSyncJobListView(GenericAPIView):
+    error_classes = BASE_ERRORS
     serializer_class = s.SyncJobSerializer
     ordering = ("-created_at", "-id")
 
@@ -192,6 +231,7 @@ class BaseSyncJobListView(GenericAPIView):
 
 
 class SyncJobDetailView(APIView):
+    error_classes = BASE_ERRORS
     @extend_schema(responses={200: s.SyncJobSerializer}, tags=["airtable"])
     def get(self, request, job_id: str):
         return Response(s.SyncJobSerializer(selectors.sync_job_get(job_id=job_id)).data)
@@ -242,14 +282,15 @@ LIST_PARAMETERS = [
 
 
 class RecordListView(APIView):
-    @extend_schema(parameters=LIST_PARAMETERS, responses={200: OpenApiTypes.OBJECT},
+    error_classes = RECORD_ERRORS
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: s.RecordPageOut},
                    tags=["airtable-records"])
     def get(self, request, base_id: str, table: str):
-        data = selectors.record_list(base_id=base_id, table=table,
+        data = services.record_list(base_id=base_id, table=table,
                                      **_list_arguments(request.query_params))
         return Response(_listing(data))
 
-    @extend_schema(request=s.RecordsCreateInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.RecordsCreateInput, responses={200: s.RecordsOut},
                    tags=["airtable-records"])
     def post(self, request, base_id: str, table: str):
         single = isinstance(request.data, dict) and "fields" in request.data \
@@ -266,7 +307,7 @@ class RecordListView(APIView):
             return Response(s.record_out(created[0]))
         return Response({"records": [s.record_out(record) for record in created]})
 
-    @extend_schema(request=s.RecordsPatchInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.RecordsPatchInput, responses={200: s.RecordsOut},
                    tags=["airtable-records"])
     def patch(self, request, base_id: str, table: str):
         serializer = s.RecordsPatchInput(data=request.data)
@@ -286,12 +327,13 @@ class RecordListView(APIView):
         return Response({"records": [s.record_out(record) for record in updated]})
 
     @extend_schema(parameters=[OpenApiParameter("records[]", str, many=True)],
-                   responses={200: OpenApiTypes.OBJECT}, tags=["airtable-records"])
+                   responses={200: s.RecordsDeletedOut}, tags=["airtable-records"])
     def delete(self, request, base_id: str, table: str):
         record_ids = request.query_params.getlist("records[]") or \
             request.query_params.getlist("records")
-        if not record_ids or len(record_ids) > MAX_DELETE:
-            raise InvalidQuery(f"Name 1 to {MAX_DELETE} records with records[]=recXXX.",
+        if not record_ids or len(record_ids) > limits.RECORDS_PER_CALL_MAX:
+            raise InvalidQuery(f"Name 1 to {limits.RECORDS_PER_CALL_MAX} records with "
+                               "records[]=recXXX.",
                                errors={"records[]": ["Required."]})
         deleted = services.records_delete(base_id=base_id, table=table, record_ids=record_ids)
         return Response({"records": [{"id": item.get("id"), "deleted": bool(item.get("deleted"))}
@@ -299,6 +341,7 @@ class RecordListView(APIView):
 
 
 class ListRecordsView(APIView):
+    error_classes = RECORD_ERRORS
     """POST …/records/listRecords: the same listing with its query in the body
     (for formulas that do not fit in a URL), like Airtable's own endpoint.
     Reading, so read-only credentials may use it."""
@@ -306,13 +349,13 @@ class ListRecordsView(APIView):
     def get_permissions(self):
         return [_ReadAsPost()]
 
-    @extend_schema(request=s.ListRecordsInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.ListRecordsInput, responses={200: s.RecordPageOut},
                    tags=["airtable-records"])
     def post(self, request, base_id: str, table: str):
         serializer = s.ListRecordsInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        answer = selectors.record_list(
+        answer = services.record_list(
             base_id=base_id, table=table, filter_by_formula=data.get("filterByFormula"),
             sort=data.get("sort"), fields=data.get("fields"),
             page_size=data.get("pageSize", 100), offset=data.get("offset"),
@@ -332,7 +375,8 @@ class _ReadAsPost(IsTenantMember):
 
 
 class RecordDetailView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["airtable-records"])
+    error_classes = RECORD_ERRORS
+    @extend_schema(responses={200: s.RecordOut}, tags=["airtable-records"])
     def get(self, request, base_id: str, table: str, record_id: str):
-        record = selectors.record_get(base_id=base_id, table=table, record_id=record_id)
+        record = services.record_get(base_id=base_id, table=table, record_id=record_id)
         return Response(s.record_out(record))

@@ -11,15 +11,18 @@ from .connections import (
     table_list,
 )
 from .records import (
+    RecordPage,
     record_count,
     record_get,
     record_link_names,
     record_list,
     record_offset_previous,
+    record_page,
     record_search,
 )
 
 __all__ = [
+    "RecordPage",
     "base_get",
     "base_list",
     "connection_get",
@@ -29,6 +32,7 @@ __all__ = [
     "record_link_names",
     "record_list",
     "record_offset_previous",
+    "record_page",
     "record_search",
     "sync_job_get",
     "sync_job_list",

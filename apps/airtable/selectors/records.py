@@ -3,9 +3,13 @@
 A read is answered from the mirror unless it asks for `consistency="live"`,
 the table's last sync is older than its `max_age`, the table was never
 synced, or it names a view (views are not mirrored); those are passed to
-Airtable as they are, and a stale table gets a sync queued. Formulas over
-linked-record fields see the linked records' primary values, read from the
-mirror's rows of the linked table.
+Airtable as they are. Formulas over linked-record fields see the linked
+records' primary values, read from the mirror's rows of the linked table.
+
+Selectors only read. What a read calls for (a sync of a stale table, counting
+the fields a query filters or sorts on, refreshing a schema that does not know
+a table or field) is said in the `RecordPage` and done by the read services
+(apps.airtable.services.reads), which views and tools call.
 
 On the mirror, filterByFormula becomes a WHERE condition; a formula without
 an exact SQL translation (NotCompilable) is evaluated in Python over the rows
@@ -20,38 +24,49 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from apps.formulas import FormulaError, NotCompilable, compile_filter, evaluate, is_truthy, parse
-from apps.formulas.fieldtypes import display_text
+from apps.formulas import (
+    FormulaError,
+    NotCompilable,
+    compile_filter,
+    evaluate,
+    field_references_rewrite,
+    field_text_equalities,
+    is_truthy,
+    last_modified_time_from_field,
+    parse,
+)
+from apps.formulas.fieldtypes import SELECT, TEXT, display_text, field_type
 
+from ..clients import connection_client
 from ..exceptions import (
-    AirtableError,
     FormulaInvalid,
     InvalidQuery,
     QueryTimeout,
     RecordNotFound,
     TableNotFound,
 )
-from ..models import AirtableConnection, Base, Record
+from ..limits import (
+    FIELDS_MAX,
+    FORMULA_MAX,
+    PAGE_SIZE_MAX,
+    RECORD_ID,
+    SORTS_MAX,
+    airtable_timestamp,
+)
+from ..models import AirtableConnection, Record
 from .schema import base_schema, field_map, field_name, linked_tables, table_info
 from .sorting import Unsortable, sort_keys
 
 RECORD_TABLE = Record._meta.db_table
 MIRROR_OFFSET = re.compile(r"^m(\d{1,9})\.([0-9a-f]{10})$")
 AIRTABLE_OFFSET = re.compile(r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$")
-RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
-MAX_FORMULA = 50_000
-MAX_SORTS = 20
-MAX_FIELDS = 500
-MAX_PAGE_SIZE = 100
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
-SCHEMA_REFRESH_SECONDS = 30
 FETCH_CHUNK = 2000
 
 
@@ -87,13 +102,6 @@ class _Plan:
     live_reason: str | None = None
 
 
-def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def record_json(record_id: str, created_time: datetime, fields: dict | str,
                 only: list[str] | None = None) -> dict:
     if isinstance(fields, str):
@@ -101,7 +109,7 @@ def record_json(record_id: str, created_time: datetime, fields: dict | str,
         fields = json.loads(fields)
     if only is not None:
         fields = {name: fields[name] for name in only if name in fields}
-    return {"id": record_id, "createdTime": iso(created_time), "fields": fields}
+    return {"id": record_id, "createdTime": airtable_timestamp(created_time), "fields": fields}
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -125,14 +133,14 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     if filter_by_formula is not None and not isinstance(filter_by_formula, str):
         raise InvalidQuery("filterByFormula must be text.",
                            errors={"filterByFormula": ["Must be text."]})
-    if filter_by_formula and len(filter_by_formula) > MAX_FORMULA:
+    if filter_by_formula and len(filter_by_formula) > FORMULA_MAX:
         raise InvalidQuery("filterByFormula is too long.",
-                           errors={"filterByFormula": [f"At most {MAX_FORMULA} characters."]})
+                           errors={"filterByFormula": [f"At most {FORMULA_MAX} characters."]})
     sorts = []
     if sort is not None:
-        if not isinstance(sort, list | tuple) or len(sort) > MAX_SORTS:
+        if not isinstance(sort, list | tuple) or len(sort) > SORTS_MAX:
             raise InvalidQuery("sort must be a list of {field, direction}.",
-                               errors={"sort": [f"A list of at most {MAX_SORTS} items."]})
+                               errors={"sort": [f"A list of at most {SORTS_MAX} items."]})
         for index, item in enumerate(sort):
             if not isinstance(item, dict) or not isinstance(item.get("field"), str) \
                     or not item["field"]:
@@ -144,7 +152,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
                                    errors={f"sort[{index}][direction]": ["asc or desc."]})
             sorts.append({"field": item["field"][:255], "direction": direction})
     if fields is not None:
-        if not isinstance(fields, list | tuple) or len(fields) > MAX_FIELDS or \
+        if not isinstance(fields, list | tuple) or len(fields) > FIELDS_MAX or \
                 not all(isinstance(name, str) for name in fields):
             raise InvalidQuery("fields must be a list of field names or ids.",
                                errors={"fields[]": ["A list of names."]})
@@ -173,7 +181,7 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
     return _Query(
         formula=filter_by_formula.strip() or None if filter_by_formula else None,
         sort=sorts, fields=fields,
-        page_size=_int(page_size, "pageSize", low=1, high=MAX_PAGE_SIZE),
+        page_size=_int(page_size, "pageSize", low=1, high=PAGE_SIZE_MAX),
         offset=offset or None,
         max_records=None if max_records is None else _int(max_records, "maxRecords", low=1),
         consistency=consistency, max_age=max_age, view=view)
@@ -198,8 +206,12 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     fmap = field_map(info, schema)
     plan = _Plan(schema=schema, table=info, field_map=fmap, parsed=None)
     if query.formula:
+        # Fields may be named by id, {fldXXXXXXXXXXXXXX}, as Airtable accepts.
+        by_id = {item["id"]: item["name"] for item in info["fields"]}
+        formula = field_references_rewrite(query.formula, lambda key: by_id.get(key, key)) \
+            if "fld" in query.formula else query.formula
         try:
-            plan.parsed = parse(query.formula, fields=list(fmap))
+            plan.parsed = parse(formula, fields=list(fmap))
         except FormulaError as error:
             invalid = _formula_error(error)
             if "Unknown field" in (getattr(error, "message", "") or ""):
@@ -209,7 +221,11 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
             raise FormulaInvalid("filterByFormula is nested too deeply.",
                                  errors={"filterByFormula": ["Nested too deeply."]}) from None
         if LIVE_ONLY_FUNCTIONS.search(query.formula):
-            plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            modified = _last_modified_field(info)
+            if modified is None:
+                plan.live_reason = "LAST_MODIFIED_TIME() is only known to Airtable"
+            else:
+                plan.parsed = last_modified_time_from_field(plan.parsed, modified)
     for index, item in enumerate(query.sort):
         name = field_name(info, item["field"])
         if name is None:
@@ -230,38 +246,28 @@ def _plan(schema: dict, table, query: _Query) -> _Plan:
     return plan
 
 
-def _refresh_allowed(base_id: str) -> bool:
-    return cache.add(f"airtable:schema-refresh:{base_id}", 1, SCHEMA_REFRESH_SECONDS)
+def _last_modified_field(info: dict) -> str | None:
+    """A last-modified-time field of the table that watches every field: its value is
+    what LAST_MODIFIED_TIME() gives, which Airtable publishes only through it."""
+    for item in info["fields"]:
+        if item["type"] == "lastModifiedTime" and \
+                not (item["options"] or {}).get("referencedFieldIds"):
+            return item["name"]
+    return None
 
 
-def _planned(base_id: str, table, query: _Query, *, ask_airtable: bool = True) -> _Plan:
+def _planned(base_id: str, table, query: _Query) -> _Plan:
     try:
         return _plan(base_schema(base_id), table, query)
     except _SchemaMiss as miss:
-        if not ask_airtable or not _refresh_allowed(base_id):
-            raise miss.error from None
-    from ..services.sync import base_schema_refresh
-
-    with contextlib.suppress(AirtableError):
-        # When Airtable cannot say whether the table or field is new, what we know answers.
-        base_schema_refresh(base=Base.objects.select_related("connection").get(base_id=base_id))
-    try:
-        return _plan(base_schema(base_id), table, query)
-    except _SchemaMiss as miss:
+        # A table or field the mirror's schema does not know: the read services
+        # refresh the schema once and ask again.
+        miss.error.schema_miss = True
         raise miss.error from None
 
 
 def _client(schema: dict):
-    # Services import these selectors, so they are imported when called.
-    from ..services.connections import connection_client
-
     return connection_client(AirtableConnection.objects.get(pk=schema["base"]["connection_id"]))
-
-
-def _sync_soon(base_id: str) -> None:
-    from ..services.sync import base_sync
-
-    base_sync(base_id=base_id, trigger="stale-read")
 
 
 # --- listing ----------------------------------------------------------------------------------
@@ -282,14 +288,10 @@ def _live(plan: _Plan, query: _Query) -> dict:
     return {"records": page["records"], "offset": page["offset"]}
 
 
-def _uses_record(plan: _Plan) -> None:
-    from ..services.indexes import field_uses_record
-
+def _used_fields(plan: _Plan) -> frozenset[str]:
     names = set(plan.parsed.field_names) if plan.parsed is not None else set()
     names.update(name for name, _desc in plan.sort)
-    if names:
-        field_uses_record(schema_name=connection.schema_name, table_pk=plan.table["pk"],
-                          base_id=plan.schema["base"]["id"], field_names=names)
+    return frozenset(names)
 
 
 def _order_by(plan: _Plan) -> tuple[str, list]:
@@ -301,6 +303,29 @@ def _order_by(plan: _Plan) -> tuple[str, list]:
         params += key_params
     parts += ["position ASC", "record_id ASC"]
     return ", ".join(parts), params
+
+
+SEPARATORS_ONLY = re.compile(r"^(, )*$")
+
+
+def _link_prefilter(plan: _Plan) -> tuple[str, list]:
+    """A condition the GIN index on `fields` serves, implied by `{Link} = 'text'`: the
+    record links to a record whose primary value occurs in the text (every linked name
+    does, when the comma-joined names equal it). Narrows a scan of the whole table to
+    the few rows that can match; the compiled filter still decides."""
+    parts, params = [], []
+    for name, text in field_text_equalities(plan.parsed):
+        spec = plan.field_map[name]
+        if spec.link is None or SEPARATORS_ONLY.match(text) or \
+                field_type(spec.link.primary.type).value not in (TEXT, SELECT):
+            continue
+        primary = spec.link.primary.name
+        parts.append(
+            f"fields @> ANY(ARRAY(SELECT jsonb_build_object(%s::text, jsonb_build_array("
+            f"_named.record_id)) FROM {RECORD_TABLE} AS _named WHERE _named.table_id = %s "
+            "AND position(COALESCE(_named.fields ->> %s, '') in %s) > 0))")
+        params += [name, spec.link.scope, primary, text]
+    return " AND ".join(parts), params
 
 
 def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> dict:
@@ -326,6 +351,10 @@ def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> d
             params += condition_params
         except NotCompilable:
             evaluate_in_python = True
+        prefilter, prefilter_params = _link_prefilter(plan)
+        if prefilter:
+            where += f" AND {prefilter}"
+            params += prefilter_params
     select = (f"SELECT record_id, created_time, fields, last_modified_time FROM {RECORD_TABLE} "
               f"WHERE {where} ORDER BY {order_sql}")
     with bounded_query() as deadline:
@@ -431,19 +460,31 @@ def _python_filtered(plan: _Plan, select: str, params: list, skip: int, wanted: 
     return found
 
 
-def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of records and what the read calls for: a sync of the base when the
+    mirror was too old or never synced, and the fields the mirror filtered or sorted
+    on (counted towards their indexes)."""
+
+    page: dict
+    base_id: str
+    table_pk: int
+    sync_due: bool = False
+    used_fields: frozenset[str] = frozenset()
+
+
+def record_page(*, base_id, table, filter_by_formula=None, sort=None, fields=None,
                 page_size=100, offset=None, max_records=None, consistency="mirror",
-                max_age=None, view=None, ask_airtable_on_miss=True) -> dict:
-    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}.
-    `sort` is a list of {"field", "direction"}; fields may be named or given by id.
-    With ask_airtable_on_miss=False a table or field the mirror does not know is answered
-    as unknown at once, without asking Airtable for a newer schema."""
+                max_age=None, view=None) -> RecordPage:
+    """One page of records in Airtable's shape, with what the read calls for.
+    `sort` is a list of {"field", "direction"}; fields may be named or given by id."""
     query = _query(filter_by_formula=filter_by_formula, sort=sort, fields=fields,
                    page_size=page_size, offset=offset, max_records=max_records,
                    consistency=consistency, max_age=max_age, view=view)
-    plan = _planned(base_id, table, query, ask_airtable=ask_airtable_on_miss)
+    plan = _planned(base_id, table, query)
     base_id = plan.schema["base"]["id"]
     synced_at = plan.table["last_synced_at"]
+    sync_due = False
     live = query.consistency == "live" or query.view is not None or plan.live_reason
     if not live and query.offset and not MIRROR_OFFSET.match(query.offset):
         live = True  # the next page of a listing that Airtable answered
@@ -454,19 +495,24 @@ def record_list(*, base_id, table, filter_by_formula=None, sort=None, fields=Non
         except Unsortable:
             live = True
         if synced_at is None:
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
         elif query.max_age is not None and \
                 timezone.now() - synced_at > timedelta(seconds=query.max_age):
-            live = True
-            _sync_soon(base_id)
+            live = sync_due = True
     if live:
         if query.offset and MIRROR_OFFSET.match(query.offset):
             raise InvalidQuery("This offset came from the mirror; ask with the same "
                                "consistency.", errors={"offset": ["Invalid offset."]})
-        return _live(plan, query)
-    _uses_record(plan)
-    return _mirror(plan, query, order_sql, order_params)
+        return RecordPage(page=_live(plan, query), base_id=base_id, table_pk=plan.table["pk"],
+                          sync_due=sync_due)
+    return RecordPage(page=_mirror(plan, query, order_sql, order_params), base_id=base_id,
+                      table_pk=plan.table["pk"], used_fields=_used_fields(plan))
+
+
+def record_list(*, base_id, table, **options) -> dict:
+    """One page of records in Airtable's shape: {"records": [...], "offset": str | None}
+    (the options of record_page), without the upkeep the read services add."""
+    return record_page(base_id=base_id, table=table, **options).page
 
 
 def record_get(*, base_id, table, record_id, ask_airtable_on_miss=True) -> dict:
@@ -476,8 +522,7 @@ def record_get(*, base_id, table, record_id, ask_airtable_on_miss=True) -> dict:
         raise RecordNotFound("There is no such record.")
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=None, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None),
-        ask_airtable=ask_airtable_on_miss)
+        max_records=None, consistency="mirror", max_age=None, view=None))
     row = (Record.objects.filter(table_id=plan.table["pk"], record_id=record_id)
            .values_list("record_id", "created_time", "fields").first())
     if row is not None:
@@ -491,8 +536,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def record_search(*, base_id, table, query, fields=None, max_records=100,
-                  ask_airtable_on_miss=True) -> dict:
+def record_search(*, base_id, table, query, fields=None, max_records=100) -> dict:
     """Records of the mirror whose values (in `fields`, or any field) contain
     `query`, case-insensitively, in the table's default order."""
     if not isinstance(query, str) or not query.strip() or len(query) > 1000:
@@ -501,8 +545,7 @@ def record_search(*, base_id, table, query, fields=None, max_records=100,
     limit = _int(max_records, "max_records", low=1, high=1000)
     plan = _planned(base_id, table, _query(
         filter_by_formula=None, sort=None, fields=fields, page_size=1, offset=None,
-        max_records=None, consistency="mirror", max_age=None, view=None),
-        ask_airtable=ask_airtable_on_miss)
+        max_records=None, consistency="mirror", max_age=None, view=None))
     names = plan.fields if plan.fields is not None else list(plan.field_map)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -532,10 +575,11 @@ def record_count(*, base_id, table, filter_by_formula=None) -> int | None:
         except NotCompilable:
             select = (f"SELECT record_id, created_time, fields, last_modified_time "
                       f"FROM {RECORD_TABLE} WHERE {where} ORDER BY position")
-            return len(_python_filtered(plan, select, params, 0, 10**9))
+            with bounded_query() as deadline:
+                return len(_python_filtered(plan, select, params, 0, 10**9, deadline))
         where += f" AND ({condition})"
         params += condition_params
-    with connection.cursor() as cursor:
+    with bounded_query(), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {RECORD_TABLE} WHERE {where}", params)
         return cursor.fetchone()[0]
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from apps.formulas import FieldSpec
 from apps.formulas.fieldtypes import LINKS, RESULT, field_type, shown_type
 from apps.formulas.sql import LinkTarget
 
 from .. import schema_cache
-from ..exceptions import BaseNotFound, TableNotFound
+from ..exceptions import BaseNotFound, SchemaNotLoaded, TableNotFound
+from ..limits import BASE_ID
 from ..models import Base, Record, Table
 
 RECORD_TABLE = Record._meta.db_table
 
-BASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 def _table_json(table: Table) -> dict:
@@ -41,9 +39,8 @@ def _load(base_id: str) -> dict | None:
     if base is None:
         return None
     if base.schema_synced_at is None:
-        from ..services.sync import base_schema_refresh
-
-        base_schema_refresh(base=base)
+        raise SchemaNotLoaded("The base's tables are being read; ask again in a moment.",
+                              base=base)
     tables = Table.objects.filter(base=base).prefetch_related("fields").order_by("position", "id")
     return {
         "base": {"pk": base.pk, "id": base.base_id, "name": base.name,

@@ -1,7 +1,10 @@
-"""Every write of the Airtable gateway, on the current tenant's schema.
+"""Every write of the Airtable gateway, on the current tenant's schema, and
+the reads with their upkeep (reads.py: a stale table's sync, a missing
+schema's refresh, field uses for indexes).
 
 Other apps (MCP tools, chat, workflows, file import) use these functions and
-apps.airtable.selectors, never the models or the client.
+apps.airtable.selectors, never the models or the client; they read records
+and tables through these services, which the selectors of the same name serve.
 """
 
 from .connections import (
@@ -10,6 +13,7 @@ from .connections import (
     connection_test,
     connection_update,
 )
+from .reads import record_get, record_list, record_search, table_get, table_list
 from .records import records_create, records_delete, records_update, records_upsert
 from .scheduling import base_update
 from .schema import field_create, field_update, table_create, table_update
@@ -26,11 +30,16 @@ __all__ = [
     "connection_update",
     "field_create",
     "field_update",
+    "record_get",
+    "record_list",
+    "record_search",
     "records_create",
     "records_delete",
     "records_update",
     "records_upsert",
     "sync_job_run",
     "table_create",
+    "table_get",
+    "table_list",
     "table_update",
 ]

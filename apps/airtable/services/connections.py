@@ -13,12 +13,11 @@ from django.utils import timezone
 from apps.core.urlguard import url_check, url_origin
 
 from .. import schema_cache
-from ..clients import DEFAULT_ENDPOINT, AirtableClient
-from ..crypto import TokenDecryptionFailed, token_decrypt, token_encrypt, token_reencrypt
+from ..clients import DEFAULT_ENDPOINT, AirtableClient, connection_client
+from ..crypto import TokenDecryptionFailed, token_encrypt, token_reencrypt
 from ..exceptions import (
     AirtableError,
     AirtableRateLimited,
-    AirtableTokenUnreadable,
     AirtableUnavailable,
     ConnectionNotFound,
     InvalidQuery,
@@ -28,18 +27,6 @@ from .scheduling import base_schedule_remove, base_schedule_update
 
 SANDBOX_PATH = "/sandbox/airtable"
 MAX_TOKEN_LENGTH = 500
-
-
-def connection_client(connection: AirtableConnection, *,
-                      interactive: bool | None = None) -> AirtableClient:
-    try:
-        token = token_decrypt(connection.token_encrypted)
-    except TokenDecryptionFailed as error:
-        raise AirtableTokenUnreadable(
-            f"The token of connection '{connection.name}' cannot be decrypted with the "
-            "configured AIRTABLE_TOKEN_KEYS.") from error
-    return AirtableClient(token=token, endpoint_url=connection.endpoint_url,
-                          interactive=interactive)
 
 
 def endpoint_url_validate(endpoint_url: str | None) -> str:

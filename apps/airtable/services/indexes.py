@@ -15,15 +15,15 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_redis import get_redis_connection
 
-from apps.formulas import FormulaError, NotCompilable
+from apps.core.jobs import enqueue_on_commit
+from apps.formulas import FieldSpec, FormulaError, NotCompilable
 from apps.formulas.sql import index_expression, text_search_expression
 
-from .. import tasks
-from ..models import FieldIndex, Table
+from ..models import Field, FieldIndex, Table
 from ..selectors.sorting import Unsortable, sort_keys
 from .mirror import RECORD_TABLE
 
@@ -150,6 +150,18 @@ def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> Fie
     return entry
 
 
+def field_indexes_ensure(*, table_pk: int, field_names: list[str]) -> None:
+    """Build the indexes of these fields of a table (what the job of that name runs);
+    nothing when the table has gone since the job was queued."""
+    table = Table.objects.filter(pk=table_pk).first()
+    if table is None:
+        return
+    field_map = {item.name: FieldSpec(item.name, item.type, item.options)
+                 for item in Field.objects.filter(table=table)}
+    for name in field_names:
+        field_index_ensure(table=table, field_name=name, field_map=field_map)
+
+
 def field_index_drop(*, table: Table, field_name: str) -> None:
     entry = FieldIndex.objects.filter(table=table, field_name=field_name).first()
     if entry is None:
@@ -180,6 +192,6 @@ def field_uses_record(*, schema_name: str, table_pk: int, base_id: str,
         if uses == settings.AIRTABLE_INDEX_AFTER_USES:
             due.append(name)
     if due:
-        transaction.on_commit(lambda: tasks.field_indexes_ensure.delay(
-            schema_name=schema_name, table_pk=table_pk, field_names=due))
+        enqueue_on_commit("airtable.field_indexes_ensure", schema_name=schema_name,
+                          table_pk=table_pk, field_names=due)
     return due

@@ -8,24 +8,21 @@ agreeing with Airtable, and the error says how many records were written.
 
 from __future__ import annotations
 
-import re
-
 from django.db import connection
 from django.utils import timezone
 
 from .. import signals
 from ..exceptions import AirtableError, InvalidQuery, RecordNotFound
+from ..limits import RECORD_ID, RECORDS_PER_CALL_MAX
 from ..models import AirtableConnection, Table
-from ..selectors.schema import base_schema, table_info
+from ..selectors.schema import table_info
 from .connections import connection_client
 from .mirror import mirror_delete, mirror_upsert
-
-MAX_RECORDS_PER_CALL = 1000
-RECORD_ID = re.compile(r"^rec[A-Za-z0-9]{3,29}$")
+from .reads import base_schema_load
 
 
 def _target(base_id, table) -> tuple[dict, dict, Table]:
-    schema = base_schema(base_id)
+    schema = base_schema_load(base_id)
     info = table_info(schema, table)
     return schema, info, Table(pk=info["pk"], table_id=info["id"])
 
@@ -37,9 +34,9 @@ def _client(schema: dict):
 def _records_check(records, *, name: str = "records") -> list:
     if not isinstance(records, list | tuple) or not records:
         raise InvalidQuery(f"{name} must be a non-empty list.", errors={name: ["Required."]})
-    if len(records) > MAX_RECORDS_PER_CALL:
-        raise InvalidQuery(f"At most {MAX_RECORDS_PER_CALL} records per call.",
-                           errors={name: [f"At most {MAX_RECORDS_PER_CALL} items."]})
+    if len(records) > RECORDS_PER_CALL_MAX:
+        raise InvalidQuery(f"At most {RECORDS_PER_CALL_MAX} records per call.",
+                           errors={name: [f"At most {RECORDS_PER_CALL_MAX} items."]})
     return list(records)
 
 

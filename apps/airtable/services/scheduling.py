@@ -18,7 +18,7 @@ from ..exceptions import InvalidQuery
 from ..models import Base
 from ..selectors.connections import base_get
 
-TASK_NAME = "airtable.scheduled_sync"
+TASK_NAME = "airtable.base_sync_scheduled"
 # Every allowed interval divides an hour or a day evenly, so a cron line keeps it exact.
 SYNC_INTERVALS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
 

@@ -5,30 +5,29 @@ and fields and invalidates every cache layer."""
 from __future__ import annotations
 
 from ..exceptions import FieldNotFound, InvalidQuery
+from ..limits import DESCRIPTION_MAX, NAME_MAX
 from ..selectors.connections import base_get
-from ..selectors.schema import base_schema, table_info
+from ..selectors.schema import table_info
 from .connections import connection_client
+from .reads import base_schema_load
 from .sync import base_schema_refresh
-
-MAX_NAME = 255
-MAX_DESCRIPTION = 20_000
 
 
 def _name(value, field: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME:
-        raise InvalidQuery(f"{field} is text of 1 to {MAX_NAME} characters.",
-                           errors={field: [f"1 to {MAX_NAME} characters."]})
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
+        raise InvalidQuery(f"{field} is text of 1 to {NAME_MAX} characters.",
+                           errors={field: [f"1 to {NAME_MAX} characters."]})
     return value.strip()
 
 
 def _description(value) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
+    if not isinstance(value, str) or len(value) > DESCRIPTION_MAX:
         raise InvalidQuery("description is text.",
-                           errors={"description": [f"At most {MAX_DESCRIPTION} characters."]})
+                           errors={"description": [f"At most {DESCRIPTION_MAX} characters."]})
     return value
 
 
@@ -67,7 +66,7 @@ def table_create(*, base_id, name, fields, description=None) -> dict:
 
 def table_update(*, base_id, table, name=None, description=None) -> dict:
     base = base_get(base_id=base_id)
-    info = table_info(base_schema(base_id), table)
+    info = table_info(base_schema_load(base_id), table)
     name = _name(name, "name", required=False)
     description = _description(description)
     if name is None and description is None:
@@ -80,7 +79,7 @@ def table_update(*, base_id, table, name=None, description=None) -> dict:
 
 def field_create(*, base_id, table, name, type, options=None, description=None) -> dict:
     base = base_get(base_id=base_id)
-    info = table_info(base_schema(base_id), table)
+    info = table_info(base_schema_load(base_id), table)
     definition = _field_definition({"name": name, "type": type, "options": options,
                                     "description": description}, 0)
     created = connection_client(base.connection).field_create(
@@ -92,7 +91,7 @@ def field_create(*, base_id, table, name, type, options=None, description=None) 
 
 def field_update(*, base_id, table, field, name=None, description=None) -> dict:
     base = base_get(base_id=base_id)
-    info = table_info(base_schema(base_id), table)
+    info = table_info(base_schema_load(base_id), table)
     found = next((item for item in info["fields"] if field in (item["id"], item["name"])), None) \
         if isinstance(field, str) else None
     if found is None:

@@ -1,6 +1,7 @@
 """Syncing bases into the mirror.
 
-A sync is a SyncJob row run by the Celery task `airtable.base_sync`:
+A sync is a SyncJob row, queued by `base_sync` and run by `sync_job_run`
+(the Celery task `airtable.sync_job_run`):
 
 1. the base's schema (meta/bases/{id}/tables) refreshes the tables and fields
    rows; a renamed field moves its key in every mirrored record;
@@ -26,7 +27,7 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,7 +37,7 @@ from django.utils import timezone
 from apps.core.jobs import enqueue_on_commit
 from apps.sandbox.services import sandbox_seed_demo
 
-from .. import schema_cache, signals, tasks
+from .. import schema_cache, signals
 from ..clients import AirtableClient
 from ..exceptions import (
     AirtableError,
@@ -45,6 +46,7 @@ from ..exceptions import (
     BaseNotFound,
     InvalidQuery,
 )
+from ..limits import airtable_timestamp
 from ..models import AirtableConnection, Base, Field, FieldIndex, SyncJob, Table
 from .connections import (
     _bases_store,
@@ -162,7 +164,7 @@ def _analyze_queue() -> None:
     """Fresh statistics after a large sync, so the planner picks the expression
     indexes for the new rows (in a task: ANALYZE of a large mirror takes seconds)."""
     schema_name = connection.schema_name
-    transaction.on_commit(lambda: tasks.mirror_analyze.delay(schema_name=schema_name))
+    enqueue_on_commit("airtable.mirror_analyze", schema_name=schema_name)
 
 
 def _primary_indexes_queue(tables: list[Table]) -> None:
@@ -175,18 +177,15 @@ def _primary_indexes_queue(tables: list[Table]) -> None:
     done = set(FieldIndex.objects.filter(table__in=tables).values_list("table_id", "field_name"))
     for table_pk, name in names.items():
         if (table_pk, name) not in done:
-            transaction.on_commit(lambda table_pk=table_pk, name=name:
-                                  tasks.field_indexes_ensure.delay(
-                                      schema_name=schema_name, table_pk=table_pk,
-                                      field_names=[name]))
+            enqueue_on_commit("airtable.field_indexes_ensure", schema_name=schema_name,
+                              table_pk=table_pk, field_names=[name])
 
 
 # --- jobs -------------------------------------------------------------------------------------
 
 
 def _enqueue(job: SyncJob) -> None:
-    schema_name = connection.schema_name
-    transaction.on_commit(lambda: tasks.base_sync.delay(schema_name=schema_name, job_id=job.pk))
+    enqueue_on_commit("airtable.sync_job_run", schema_name=connection.schema_name, job_id=job.pk)
 
 
 def _stale_before() -> datetime:
@@ -280,8 +279,7 @@ def _fetch(plan: _TablePlan, base_id: str, events: queue.Queue, stop: threading.
                     return
                 events.put(("records", plan, page))
         else:
-            since = plan.since.astimezone(UTC)
-            since = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+            since = airtable_timestamp(plan.since)
             formula = f"IS_AFTER(LAST_MODIFIED_TIME(), DATETIME_PARSE('{since}'))"
             for page in plan.client.iter_record_pages(base_id, table_id,
                                                       filter_by_formula=formula):

@@ -50,9 +50,9 @@ def csv_response(rows: list[dict], filename: str) -> StreamingHttpResponse:
 
 
 def events_csv_response(events, filename: str) -> StreamingHttpResponse:
-    header = ["id", "timestamp", "type", "user_id", "api_key_id", "grant_id", "data"]
+    header = ["id", "timestamp", "type", "user_id", "api_key_id", "grant", "data"]
     rows = ({"id": e.id, "timestamp": e.timestamp.isoformat(), "type": e.type,
-             "user_id": e.user_id, "api_key_id": e.api_key_id, "grant_id": e.grant_id,
+             "user_id": e.user_id, "api_key_id": e.api_key_id, "grant": e.grant,
              "data": json.dumps(e.data, separators=(",", ":"))}
             for e in events[:EVENTS_CSV_MAX].iterator(chunk_size=2_000))
     return _response(_lines(header, rows), filename)

@@ -61,5 +61,5 @@ class EventQuery(PeriodQuery):
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AnalyticsEvent
-        fields = ["id", "timestamp", "type", "user_id", "api_key_id", "grant_id", "data"]
+        fields = ["id", "timestamp", "type", "user_id", "api_key_id", "grant", "data"]
         read_only_fields = fields

@@ -6,7 +6,6 @@ import json
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -15,8 +14,21 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import CursorPagination
 from apps.core.permissions import IsTenantManager, IsTenantReader
+from apps.core.tools import ToolContext
 
 from .. import selectors, services
+from ..exceptions import (
+    ChatFailed,
+    ConversationNotFound,
+    InvalidChatSettings,
+    LLMBudgetExceeded,
+    LLMNotConfigured,
+    ProviderAuthFailed,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderTimeout,
+    TurnInProgress,
+)
 from ..presenters import conversation_json, message_json, usage_json
 from ..services.usage import budget_remaining, today
 from ..streaming import SSE_CONTENT_TYPE, sse_from_turn, sse_from_turn_async
@@ -45,7 +57,7 @@ class ConversationListView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="Search titles and "
                                                 "messages")],
-                   responses={200: OpenApiTypes.OBJECT}, tags=["chat"],
+                   responses={200: s.ConversationPageOut}, tags=["chat"],
                    operation_id="chat_conversations_list")
     def get(self, request):
         conversations = selectors.conversation_list(user_id=_user_id(request),
@@ -54,7 +66,7 @@ class ConversationListView(APIView):
         page = paginator.paginate_queryset(conversations, request, view=self)
         return paginator.get_paginated_response([conversation_json(c) for c in page])
 
-    @extend_schema(request=s.ConversationInput, responses={201: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.ConversationInput, responses={201: s.ConversationOut},
                    tags=["chat"])
     def post(self, request):
         serializer = s.ConversationInput(data=request.data)
@@ -65,9 +77,10 @@ class ConversationListView(APIView):
 
 
 class ConversationDetailView(APIView):
+    error_classes = (ConversationNotFound,)
     permission_classes = [IsTenantReader]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["chat"])
+    @extend_schema(responses={200: s.ConversationDetailOut}, tags=["chat"])
     def get(self, request, conversation_id):
         conversation = selectors.conversation_get(user_id=_user_id(request),
                                                   conversation_id=conversation_id)
@@ -75,7 +88,7 @@ class ConversationDetailView(APIView):
         return Response({**conversation_json(conversation),
                          "messages": [message_json(message) for message in messages]})
 
-    @extend_schema(request=s.ConversationInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.ConversationInput, responses={200: s.ConversationOut},
                    tags=["chat"])
     def patch(self, request, conversation_id):
         serializer = s.ConversationInput(data=request.data)
@@ -93,10 +106,13 @@ class ConversationDetailView(APIView):
 
 
 class MessageCreateView(APIView):
+    error_classes = (ConversationNotFound, TurnInProgress, LLMNotConfigured, LLMBudgetExceeded,
+                     ProviderAuthFailed, ProviderRateLimited, ProviderTimeout, ProviderRejected,
+                     ChatFailed)
     permission_classes = [IsTenantReader]
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
-    @extend_schema(request=s.MessageInput, responses={201: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.MessageInput, responses={201: s.MessageOut},
                    description="The final assistant message; with `Accept: text/event-stream`, "
                                "an SSE stream of delta, tool_call, tool_result, done and error "
                                "events.", tags=["chat"])
@@ -104,7 +120,7 @@ class MessageCreateView(APIView):
         serializer = s.MessageInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         streaming = request.accepted_renderer.media_type == SSE_CONTENT_TYPE
-        turn = services.turn_start(caller=services.Caller.from_request(request),
+        turn = services.turn_start(caller=ToolContext.from_request(request, channel="chat"),
                                    conversation_id=conversation_id,
                                    content=serializer.validated_data["content"],
                                    stream=streaming)
@@ -119,9 +135,10 @@ class MessageCreateView(APIView):
 
 
 class ConversationStopView(APIView):
+    error_classes = (ConversationNotFound,)
     permission_classes = [IsTenantReader]
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["chat"])
+    @extend_schema(request=None, responses={200: s.StopOut}, tags=["chat"])
     def post(self, request, conversation_id):
         stopped = services.conversation_stop(tenant=request.tenant, user_id=_user_id(request),
                                              conversation_id=conversation_id)
@@ -136,14 +153,15 @@ def settings_json(row) -> dict:
 
 class ChatSettingsView(APIView):
     """Every member sees what the chat uses; owners and admins change it."""
+    error_classes = (InvalidChatSettings,)
 
     permission_classes = [IsTenantManager]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["chat"])
+    @extend_schema(responses={200: s.ChatSettingsOut}, tags=["chat"])
     def get(self, request):
         return Response(settings_json(selectors.chat_settings_get()))
 
-    @extend_schema(request=s.ChatSettingsInput, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=s.ChatSettingsInput, responses={200: s.ChatSettingsOut},
                    tags=["chat"])
     def patch(self, request):
         serializer = s.ChatSettingsInput(data=request.data)
@@ -158,7 +176,7 @@ class ChatSettingsView(APIView):
 class UsageView(APIView):
     permission_classes = [IsTenantReader]
 
-    @extend_schema(parameters=[s.UsageQuery], responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(parameters=[s.UsageQuery], responses={200: s.UsageReportOut},
                    tags=["chat"])
     def get(self, request):
         query = s.UsageQuery(data=request.query_params)

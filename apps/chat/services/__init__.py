@@ -9,10 +9,9 @@ from .conversations import (
     conversation_stop,
     conversation_update,
 )
-from .loop import Caller, Turn, turn_start
+from .loop import Turn, turn_start
 
 __all__ = [
-    "Caller",
     "CancelToken",
     "Turn",
     "chat_settings_update",

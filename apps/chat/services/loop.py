@@ -27,7 +27,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -70,26 +69,6 @@ SOURCE_FIELDS_MAX = 12
 SOURCE_VALUE_CHARS = 200
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who asks: the tenant, the user and the rights of their credential."""
-
-    tenant: Any
-    user: Any
-    scopes: frozenset[str]
-    api_key_id: int | None = None
-
-    @classmethod
-    def from_request(cls, request) -> Caller:
-        context = ToolContext.from_request(request, channel="chat")
-        return cls(tenant=context.tenant, user=context.user, scopes=context.scopes,
-                   api_key_id=context.api_key_id)
-
-    def tool_context(self) -> ToolContext:
-        return ToolContext(tenant=self.tenant, user=self.user, scopes=self.scopes,
-                           channel="chat", api_key_id=self.api_key_id)
-
-
 def content_check(content: Any) -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValidationFailed("Write a message.", errors={"content": ["This field is required."]})
@@ -99,7 +78,7 @@ def content_check(content: Any) -> str:
     return content.strip()
 
 
-def turn_start(*, caller: Caller, conversation_id, content: Any, stream: bool,
+def turn_start(*, caller: ToolContext, conversation_id, content: Any, stream: bool,
                cancel: CancelToken | None = None) -> Turn:
     """Check that a turn may run and record the user's message; refusals raise before any
     event (ConversationNotFound, LLMNotConfigured, LLMBudgetExceeded, TurnInProgress)."""
@@ -208,7 +187,7 @@ def _call_in_thread(name: str, arguments: dict, context: ToolContext) -> ToolRes
 
 
 class Turn:
-    def __init__(self, *, caller: Caller, conversation: Conversation, config: ProviderConfig,
+    def __init__(self, *, caller: ToolContext, conversation: Conversation, config: ProviderConfig,
                  chat_settings: ChatSettings, budget_remaining: int | None, lock: TurnLock,
                  cancel: CancelToken, stream: bool):
         self.caller = caller
@@ -381,7 +360,7 @@ class Turn:
 
     def _tool_calls(self, calls: list[ToolCall]) -> Iterator[dict]:
         self._check_cancel()
-        context = self.caller.tool_context()
+        context = self.caller
         results: dict[int, ToolResult] = {}
         runnable = []
         for index, call in enumerate(calls):

@@ -19,6 +19,8 @@ from django.core.files.storage import default_storage
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
+from apps.core.jobs import enqueue_on_commit
+
 from .. import metrics
 from ..exceptions import FileNotFound, FileNotRetryable
 from ..extraction.errors import EXTRACTION_FAILED, STORAGE_UNAVAILABLE, ExtractionFailure
@@ -145,9 +147,6 @@ def _retryable(file: File) -> bool:
 
 def file_extraction_retry(*, file_id) -> File:
     """Queue a failed file for extraction again (after a limit or a tool changed)."""
-    # Imported here: the task module imports these services.
-    from ..tasks import extract_file
-
     with transaction.atomic():
         file = File.objects.select_for_update().filter(pk=parse_id(file_id)).first()
         if file is None:
@@ -159,8 +158,6 @@ def file_extraction_retry(*, file_id) -> File:
         file.status = File.Status.UPLOADED
         file.error_code = file.error_message = ""
         file.save(update_fields=["status", "error_code", "error_message", "updated_at"])
-        schema_name = connection.schema_name
-        transaction.on_commit(
-            lambda: extract_file.delay(file_id=str(file.id), schema_name=schema_name),
-            robust=True)
+        enqueue_on_commit("files.file_extract", file_id=str(file.id),
+                          schema_name=connection.schema_name)
     return file

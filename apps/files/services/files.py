@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from apps.core.jobs import enqueue_on_commit
+
 from .. import metrics
 from ..exceptions import (
     FileContentMismatch,
@@ -103,14 +105,10 @@ def _check_quota(size: int) -> None:
 
 
 def _enqueue_extraction(file: File) -> None:
-    # Imported here: the task module imports these services.
-    from ..tasks import extract_file
-
-    schema_name = connection.schema_name
-    # robust: a broker that is down must not fail an upload that is stored;
-    # the file stays `uploaded` and POST …/extract queues it again later.
-    transaction.on_commit(
-        lambda: extract_file.delay(file_id=str(file.id), schema_name=schema_name), robust=True)
+    # A broker that is down does not fail an upload that is stored: the file
+    # stays `uploaded` and POST …/extract queues it again later.
+    enqueue_on_commit("files.file_extract", file_id=str(file.id),
+                      schema_name=connection.schema_name)
 
 
 def file_upload(*, uploaded: UploadedFile, user_id: int | None) -> tuple[File, bool]:

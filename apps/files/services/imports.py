@@ -13,13 +13,13 @@ import logging
 import time
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from apps.airtable import selectors as airtable_selectors
 from apps.airtable import services as airtable_services
 from apps.airtable.exceptions import AirtableInvalidRequest, AirtableRateLimited
 from apps.core.exceptions import ApplicationError, ValidationFailed
+from apps.core.jobs import enqueue_on_commit
 from apps.formulas.fieldtypes import field_type
 
 from .. import metrics
@@ -45,7 +45,7 @@ MAX_ERROR_CHARS = 500
 
 def _target_table(base_id: str, table: str) -> dict[str, Any]:
     """{id, name, fields: [{id, name, type}]} of the table, through the gateway."""
-    return airtable_selectors.table_get(base_id=base_id, table=table)
+    return airtable_services.table_get(base_id=base_id, table=table)
 
 
 def _resolve_mapping(columns: list[str], mapping: dict[str, str],
@@ -78,9 +78,6 @@ def import_start(*, file_id, base_id: str, table: str, sheet: str = "",
                  mapping: dict[str, str] | None = None, typecast: bool = True,
                  user_id: int | None = None) -> ImportJob:
     """Check the file, the table and the mapping now; import the rows in the background."""
-    # Imported here: the task module imports these services.
-    from ..tasks import import_rows
-
     file = file_get(file_id=file_id)
     if file.status != File.Status.PROCESSED:
         raise FileNotProcessed(f"The file is {file.status}; it can be imported once processed.")
@@ -99,8 +96,7 @@ def import_start(*, file_id, base_id: str, table: str, sheet: str = "",
         file=file, base_id=base_id, table=target["id"], sheet=source["name"], mapping=resolved,
         typecast=typecast, total=len(source["rows"]), created_by_id=user_id)
     schema_name = connection.schema_name
-    transaction.on_commit(lambda: import_rows.delay(job_id=str(job.pk), schema_name=schema_name),
-                          robust=True)
+    enqueue_on_commit("files.import_job_run", job_id=str(job.pk), schema_name=schema_name)
     metrics.event("file.import_started", schema=schema_name, file_id=str(file.pk),
                   job_id=str(job.pk), rows=job.total)
     return job

@@ -29,12 +29,13 @@ from .base import (
     SELECTS,
     TEXT,
     FieldType,
+    display_text,
     field_type,
     field_types,
     register,
     shown_type,
 )
-from .display import display_text, format_time, plain_number
+from .display import format_time, plain_number
 from .results import infer_formula_result, infer_rollup_result, observed_result
 
 __all__ = [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from html import escape
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
-from .display import plain_text
+from .display import UTC_ZONE, plain_text
 
 # How a formula (and a sort) sees a field's value.
 TEXT = "text"          # text
@@ -100,3 +101,16 @@ def shown_type(type_name: str, options: dict | None) -> tuple[str, dict | None]:
         if isinstance(result, dict) and isinstance(result.get("type"), str):
             return result["type"], result.get("options")
     return type_name, options
+
+
+def display_text(type_name: str, options: dict | None, value: object, *,
+                 zone: ZoneInfo | None = UTC_ZONE, link_names: dict[str, str] | None = None,
+                 field_format: bool = False) -> str:
+    """``value`` of a field of type ``type_name`` as Airtable shows it as text."""
+    if value is None:
+        return ""
+    if isinstance(value, dict) and "error" in value:
+        return str(value["error"])
+    return field_type(type_name).display(value, options, zone=zone,
+                                         link_names=link_names or {},
+                                         field_format=field_format)

@@ -107,18 +107,3 @@ def plain_text(value: object, link_names: dict[str, str]) -> str:
     if isinstance(value, str):
         return link_names.get(value, value)
     return "" if value is None else str(value)
-
-
-def display_text(type_name: str, options: dict | None, value: object, *,
-                 zone: ZoneInfo | None = UTC_ZONE, link_names: dict[str, str] | None = None,
-                 field_format: bool = False) -> str:
-    """``value`` of a field of type ``type_name`` as Airtable shows it as text."""
-    from .base import field_type
-
-    if value is None:
-        return ""
-    if isinstance(value, dict) and "error" in value:
-        return str(value["error"])
-    return field_type(type_name).display(value, options, zone=zone,
-                                         link_names=link_names or {},
-                                         field_format=field_format)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from .. import ast, dates
 from ..errors import NotCompilable
+from .comparison import compare, is_constant
 from .core import (
     FALSE,
     WHITESPACE_LITERAL,
@@ -116,8 +117,6 @@ def _choose(test, condition_error, cases, otherwise):
 
 @translates("SWITCH")
 def switch(compiler, args):
-    from .compiler import compare, is_constant
-
     subject = compiler.compile(args[0])
     pairs = args[1:]
     cases = []
@@ -432,8 +431,6 @@ def _date(compiler, node):
     """A date argument. Text fields are not compiled because Python parses them loosely;
     constant text ('2026-06-01', 'June 1, 2026') is parsed here, once, the way Python
     parses it, and becomes a timestamp parameter."""
-    from .compiler import is_constant
-
     value = compiler.compile(node)
     if value.kind == "date":
         return value

@@ -35,6 +35,8 @@ class ToolCallSerializer(serializers.Serializer):
     channel = serializers.CharField()
     user_email = serializers.CharField()
     api_key_id = serializers.IntegerField(allow_null=True)
+    grant = serializers.CharField(
+        help_text="The connection that called: an API key or an OAuth sign-in.")
     arguments = serializers.JSONField()
     outcome = serializers.CharField()
     error_code = serializers.CharField()

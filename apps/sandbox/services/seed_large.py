@@ -8,12 +8,13 @@ sandbox. Records are spread over the tables by a weight each (Events, the
 largest, holds a fifth of them); links are skewed as in real data: some
 records link to nothing, a few are linked from hundreds.
 
-The base is built through the sandbox's own machinery, in three steps: the
-tables with their written fields and links; every record, inserted in bulk in
-one write; then the computed fields, in dependency order, each one computed
-for every record when it is created (so formulas get their result type from
-their values, as the sandbox decides it). The same ``records`` and ``seed``
-always give the same base (its ids aside: they are random, as Airtable's are).
+The base is built through the sandbox's own services, as a client of the meta
+API would build it: the tables with their written fields, the links, the
+computed fields in dependency order (each typed by the sandbox from its
+formula or target); then every record in one write, the computed values
+worked out by the sandbox's recompute along the links and inserted in bulk.
+The same ``records`` and ``seed`` always give the same base (its ids aside:
+they are random, as Airtable's are).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 
+from apps.formulas.fieldtypes import field_type
+
 from .. import field_types as types
 from ..models import SandboxBase
 from ..state import base_state_load
+from .compute import recompute
 from .meta import base_create, field_create, table_create
 from .records import FieldWriter
 from .tokens import token_create, token_ensure
@@ -284,7 +288,7 @@ def _plan() -> _Shape:
         _own_formula(planner, table)
 
     # Lookups, counts and rollups over each link, rotating so that every kind is present.
-    first_lookups: dict[str, list[tuple[str, str]]] = {}  # table -> [(lookup, of table)]
+    first_lookups: dict[str, list[str]] = {}  # table -> lookups of its links' primary fields
     for position, (owner, link, linked, kind, inverse) in enumerate(planner.links):
         parent, child = by_name[linked], by_name[owner]
         if kind == SELF:
@@ -297,7 +301,7 @@ def _plan() -> _Shape:
             continue
         if turn in (0, 5):
             made = planner.lookup(owner, link, parent.primary["name"])
-            first_lookups.setdefault(owner, []).append((made, linked))
+            first_lookups.setdefault(owner, []).append(made)
             if turn == 5 and child.formula_number:
                 planner.rollup(linked, inverse, child.formula_number, "SUM(values)",
                                f"Sum of {child.formula_number.lower()} of {inverse.lower()}")
@@ -316,36 +320,29 @@ def _plan() -> _Shape:
     # that walk the links (through the lookups) or read a link or a rollup.
     second = []
     for owner, link, linked, kind, inverse in planner.links:
-        if kind != ONE:
+        if kind != ONE or not first_lookups.get(linked) or len(second) >= 8:
             continue
-        for lookup_name, _of in first_lookups.get(linked, [])[:1]:
-            made = planner.lookup(owner, link, lookup_name, name=f"{link} {lookup_name.lower()}")
-            second.append((owner, made))
-            planner.rollup(linked, inverse, by_name[owner].primary["name"]
-                           if by_name[owner].primary["type"] != types.DATE else
-                           by_name[owner].moment,
-                           "ARRAYJOIN(values, '; ')", f"{inverse} list")
-            break
-        if len(second) >= 8:
-            break
+        lookup_name = first_lookups[linked][0]
+        second.append((owner, planner.lookup(owner, link, lookup_name,
+                                             name=f"{link} {lookup_name.lower()}")))
+        planner.rollup(linked, inverse, by_name[owner].primary["name"]
+                       if by_name[owner].primary["type"] != types.DATE else
+                       by_name[owner].moment, "ARRAYJOIN(values, '; ')", f"{inverse} list")
     rollups_over_lookups = 0
-    for owner, link, linked, kind, inverse in planner.links:
+    for owner, _link, linked, kind, inverse in planner.links:
         if kind != ONE or rollups_over_lookups >= 6:
             continue
         lookups = first_lookups.get(owner, [])
         if lookups:
-            planner.rollup(linked, inverse, lookups[0][0], "ARRAYJOIN(ARRAYUNIQUE(values), ', ')",
-                           f"{inverse} {lookups[0][0].lower()} (unique)")
+            planner.rollup(linked, inverse, lookups[0], "ARRAYJOIN(ARRAYUNIQUE(values), ', ')",
+                           f"{inverse} {lookups[0].lower()} (unique)")
             rollups_over_lookups += 1
 
-    walks = 0
-    for owner, lookup_name in second:
-        formula = [f"IF({{{lookup_name}}}, ARRAYJOIN({{{lookup_name}}}, ' / '), '(none)')",
-                   f"LEN(ARRAYJOIN({{{lookup_name}}}))",
-                   f"FIND('a', LOWER(ARRAYJOIN({{{lookup_name}}}))) > 0",
-                   f"ARRAYUNIQUE({{{lookup_name}}})"][walks % 4]
+    for walk, (owner, lookup_name) in enumerate(second):
+        ref = f"{{{lookup_name}}}"
+        formula = [f"IF({ref}, ARRAYJOIN({ref}, ' / '), '(none)')", f"LEN(ARRAYJOIN({ref}))",
+                   f"FIND('a', LOWER(ARRAYJOIN({ref}))) > 0", f"ARRAYUNIQUE({ref})"][walk % 4]
         planner.formula(owner, f"Via {lookup_name.lower()}", formula)
-        walks += 1
     links_read = 0
     for owner, link, _linked, kind, _inverse in planner.links:
         if links_read >= 7 or kind == SELF:
@@ -424,7 +421,7 @@ class _Values:
 
     def value(self, spec: dict, table: str, index: int):
         rng, kind = self.rng, spec["type"]
-        if kind in types.DERIVED_TYPES:
+        if field_type(kind).derived:
             return None
         if kind != types.CHECKBOX and rng.random() < 0.1:
             return None
@@ -530,6 +527,7 @@ def _fill(token, base_id: str, counts: dict[str, int], rng: random.Random) -> No
                     work.set_fields(record, writer.stored(
                         record.fields, {link: [targets[item].id for item in chosen]},
                         replace=False))
+        recompute(work, work.seeds())
         work.save()
 
 
@@ -598,8 +596,8 @@ def sandbox_seed_large(*, records: int = DEFAULT_RECORDS, seed: int = 0,
     with transaction.atomic():
         base = base_create(token=owner, name=name, tables=[_table_spec(SHAPE.tables[0])]).base
         _schema(owner, base)
+        _computed(owner, base)
         if records:
             _fill(owner, base.id, record_counts(records),
                   random.Random(f"large:{records}:{seed}"))
-        _computed(owner, base)
     return base.id, token

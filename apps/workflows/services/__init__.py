@@ -1,6 +1,7 @@
 """Every write and rule of workflows."""
 
 from .definitions import workflow_create, workflow_delete, workflow_update
+from .demo import workflows_seed_demo
 from .runner import current_depth, run_execute, runs_reap
 from .runs import (
     file_processed_fire,
@@ -32,4 +33,5 @@ __all__ = [
     "workflow_test",
     "workflow_trigger",
     "workflow_update",
+    "workflows_seed_demo",
 ]

@@ -4,10 +4,11 @@ A task claims the run (a lease in the row, renewed at each step), then walks the
 the definition version the run started with. Each step's result is committed when the step
 ends, keyed by (run, step, iteration), so a redelivered task resumes at the first unfinished
 step and never repeats a finished one. A step found `running` by a later attempt was cut
-short by a dead worker: a read or an idempotent write (update_records, or an http_request,
-which sends the same Idempotency-Key every time) is simply run again; a write that is not
-idempotent (create_records, delete_records, files_import) is not repeated blindly — the
-run fails with ERROR_STEP_INTERRUPTED so a person checks the data and replays.
+short by a dead worker: a read, a write its tool declares idempotent (update_records,
+upsert_records) or an http_request (it sends the same Idempotency-Key every time) is simply
+run again; a write that is not idempotent (create_records, create_table, create_field,
+files_import) is not repeated blindly — the run fails with ERROR_STEP_INTERRUPTED so a person
+checks the data and replays.
 
 Delays and retry backoffs end the task: the run waits `queued` with `wake_at` and is queued
 again by countdown (and by the reaper), so no worker sleeps.
@@ -32,6 +33,7 @@ from apps.core.tools import ToolContext, tool_registry
 
 from ..exceptions import StepFailed
 from ..models import StepResult, WorkflowRun
+from ..signals import workflow_run_finished
 from ..steps import BUILTIN_STEPS, DelayStep, StepContext, step_writes
 from ..templating import render
 from .notices import run_failed_notify
@@ -102,6 +104,12 @@ def _finish(run: WorkflowRun, status: str, error: dict | None = None) -> None:
                             "error"])
     if status == Status.FAILED:
         run_failed_notify(run=run)
+    started = run.started_at or run.created_at or run.finished_at
+    workflow_run_finished.send_robust(
+        sender=WorkflowRun, schema_name=connection.schema_name, run_id=run.pk,
+        workflow_id=run.workflow_id, workflow_name=run.workflow.name, status=status,
+        duration_ms=round((run.finished_at - started).total_seconds() * 1000),
+        trigger=(run.trigger or {}).get("type", ""), user_id=run.owner_id)
 
 
 def _renew(walk: _Walk) -> str | None:
@@ -376,7 +384,7 @@ def runs_reap(*, now=None) -> int:
     """Queue again the runs of this schema that a dead worker left (lease expired), that
     wait past their wake time, or that stayed queued (the broker was away). Returns how many."""
     now = now or timezone.now()
-    stale = now - timedelta(seconds=max(30, settings.WORKFLOWS_LEASE_SECONDS))
+    stale = now - timedelta(seconds=settings.WORKFLOWS_LEASE_SECONDS)
     runs = list(WorkflowRun.objects.filter(status=Status.RUNNING, lease_until__lt=now)) + \
         list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__lte=now)) + \
         list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__isnull=True,

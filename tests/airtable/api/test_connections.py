@@ -49,7 +49,7 @@ def test_each_discovered_base_gets_a_spread_periodic_sync(team_a, client_for, se
     _create(client_for(jwt=team_a.jwt()), server, sandbox.token)
     name = f"airtable-sync:{team_a.tenant.schema_name}:{sandbox.base_id}"
     task = PeriodicTask.objects.get(name=name)
-    assert task.task == "airtable.scheduled_sync"
+    assert task.task == "airtable.base_sync_scheduled"
     assert json.loads(task.kwargs) == {"schema_name": team_a.tenant.schema_name,
                                        "base_id": sandbox.base_id}
     minute = task.crontab.minute

@@ -115,11 +115,17 @@ def _matrix(team, server, base, client_for, capture, settings):
     return fields, agreed, disagreed
 
 
-@pytest.mark.parametrize("records", [400, 160])
+@pytest.fixture(scope="module")
+def other_base(seed):
+    """A second demo base with other data (the seed depends on the record count)."""
+    return seed(160)
+
+
+@pytest.mark.parametrize("which", ["demo", "other"])
 def test_every_field_agrees_with_the_sandbox_without_asking_it(
-        team_a, server, seed, shared_base, client_for, django_capture_on_commit_callbacks,
-        settings, records):
-    base = shared_base if records == 400 else seed(records)
+        shared_base, other_base, team_a, server, client_for,
+        django_capture_on_commit_callbacks, settings, which):
+    base = shared_base if which == "demo" else other_base
     fields, agreed, disagreed = _matrix(team_a, server, base, client_for,
                                         django_capture_on_commit_callbacks, settings)
     assert fields >= 50
@@ -170,6 +176,14 @@ def test_the_reported_wrong_answers_are_right(team_a, server, demo_300, client_f
         expected = sandbox.all("Deals", filterByFormula=formula)
         assert len(expected) == count, formula
         assert _page_through(client, url, {"filterByFormula": formula}) == expected, formula
+    company = sandbox.all("Deals", cellFormat="string", timeZone="utc", userLocale="en",
+                          maxRecords="1")[0]["fields"]["Company"]
+    for formula in (f"{{Company}} = {_quoted(company)}",
+                    f"AND({{Company}} = {_quoted(company)}, {{Amount}} > 0)",
+                    "{Company} != ''", f"FIND({_quoted(company[:4])}, {{Company}})"):
+        expected = sandbox.all("Deals", filterByFormula=formula)
+        assert expected, formula
+        assert _page_through(client, url, {"filterByFormula": formula}) == expected, formula
     for name in ("Is open", "Weighted amount", "Last activity", "Company", "Company name"):
         params = {"sort[0][field]": name, "sort[0][direction]": "desc"}
         assert _page_through(client, url, params) == sandbox.all("Deals", **params), name
@@ -199,3 +213,31 @@ def test_a_field_whose_values_disagree_with_its_declared_type_is_read_by_its_val
                         {"filterByFormula": formula})
     assert got == sandbox.all("Deals", filterByFormula=formula)
     assert len(got) == 65
+
+
+def test_last_modified_time_and_field_ids_are_answered_by_the_mirror(
+        shared_base, team_a, server, client_for, django_capture_on_commit_callbacks, settings):
+    base_id, token = shared_base
+    sandbox = Sandbox(server.url, token, base_id)
+    connect(team_a, server, token)
+    sync(team_a, base_id, capture=django_capture_on_commit_callbacks)
+    activities = next(table for table in sandbox.tables() if table["name"] == "Activities")
+    duration = next(field["id"] for field in activities["fields"] if field["name"] == "Duration")
+    cases = [("Activities", {"filterByFormula": "IS_AFTER(LAST_MODIFIED_TIME(), '2000-01-01')",
+                             "sort[0][field]": "Subject"}),
+             ("Activities", {"filterByFormula": "DATETIME_DIFF(NOW(), LAST_MODIFIED_TIME(), "
+                                                "'days') < 1"}),
+             ("Activities", {"filterByFormula": f"{{{duration}}} >= 1800"})]
+    expected = [sandbox.all(table, **params) for table, params in cases]
+    assert all(expected)
+    settings.AIRTABLE_RETRY_ATTEMPTS = 1
+    with schema_context(team_a.tenant.schema_name):
+        AirtableConnection.objects.update(endpoint_url=CLOSED)
+    client = client_for(jwt=team_a.jwt())
+    for (table, params), answer in zip(cases, expected, strict=True):
+        assert _page_through(client, f"{API}/{base_id}/tables/{table}/records", params) == \
+            answer, params
+    # Companies has no last-modified-time field: only Airtable knows, so it is asked.
+    live = client.get(f"{API}/{base_id}/tables/Companies/records",
+                      {"filterByFormula": "IS_AFTER(LAST_MODIFIED_TIME(), '2000-01-01')"})
+    assert live.json()["code"] == "ERROR_AIRTABLE_UNAVAILABLE"

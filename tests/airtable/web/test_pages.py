@@ -159,6 +159,35 @@ def test_another_tenant_gets_404s(team_a, team_b, synced):
     assert browser.post(f"/airtable/bases/{synced.base_id}/sync").status_code in (302, 404)
 
 
+def test_the_grid_shows_values_as_airtable_does(team_a, server, shared_base,
+                                                django_capture_on_commit_callbacks):
+    base_id, token = shared_base
+    connect(team_a, server, token, name="Demo")
+    assert sync(team_a, base_id, capture=django_capture_on_commit_callbacks).status == \
+        "succeeded"
+    browser = _browser(team_a)
+    deals = browser.get(f"/airtable/bases/{base_id}/tables/Deals/",
+                        {"formula": "{Amount} > 0", "sort": "Amount", "dir": "desc"})
+    html = deals.content.decode()
+    cells = html.split('<tr data-record="rec')[1].split("</tr>")[0]
+    # Currency with its symbol and precision, percent as %, links as chips with names.
+    assert "$" in cells and ".0000" not in cells
+    amount = next(cell for cell in cells.split("<td>") if cell.startswith("$"))
+    assert amount.split("</td>")[0].split(".")[-1].isdigit()
+    assert len(amount.split("</td>")[0].split(".")[-1]) == 2
+    assert "%</td>" in cells
+    assert '<span class="chip" data-record="rec' in cells
+    company_chip = cells.split('<span class="chip"')[1].split(">", 1)[1].split("</span>")[0]
+    assert not company_chip.startswith("rec")  # the company's name, not its id
+    activities = browser.get(f"/airtable/bases/{base_id}/tables/Activities/",
+                             {"formula": "AND({Done}, {Notes} != '', {Duration} > 0)"})
+    row = activities.content.decode().split('<tr data-record="rec')[1].split("</tr>")[0]
+    assert 'class="cell-check"' in row
+    assert 'class="cell-clamp"' in row
+    assert any(part.split("</td>")[0].count(":") == 1 and part.split("</td>")[0]
+               .replace(":", "").isdigit() for part in row.split("<td>"))  # h:mm
+
+
 def test_first_run_offers_the_demo_base_and_a_token(team_a):
     browser = _browser(team_a)
     index = browser.get("/airtable/").content.decode()

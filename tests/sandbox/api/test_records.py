@@ -158,6 +158,31 @@ def test_cell_format_string(sandbox, small, people):
            422, "INVALID_REQUEST_UNKNOWN")
 
 
+@pytest.mark.parametrize("zone", ["utc", "client"])
+def test_airtables_own_time_zone_names_are_accepted(sandbox, small, people, zone):
+    body = sandbox.get(f"{small['base']}/People", cellFormat="string", timeZone=zone,
+                       userLocale="en-us")
+    assert body.status_code == 200, body.content
+    assert body.json()["records"][0]["fields"]["Name"] == "Ada"
+
+
+def test_long_formulas_are_accepted_in_the_list_records_body(sandbox, small, people):
+    formula = "OR(" + ", ".join(["{Name} = 'Cy'"] * 1200) + ")"
+    assert len(formula) > 16_000
+    body = sandbox.post(f"{small['base']}/People/listRecords", {"filterByFormula": formula})
+    assert body.status_code == 200, body.content
+    assert [record["fields"]["Name"] for record in body.json()["records"]] == ["Cy"]
+    _error(sandbox.get(f"{small['base']}/People", filterByFormula=formula), 422,
+           "INVALID_REQUEST_UNKNOWN")
+
+
+def test_fields_may_be_named_by_id_in_formulas(sandbox, small, people):
+    age = small["fields"]["People.Age"]
+    body = sandbox.get(f"{small['base']}/People", filterByFormula=f"{{{age}}} = 25",
+                       **{"sort[0][field]": "Name"}).json()
+    assert [record["fields"]["Name"] for record in body["records"]] == ["Bob", "Di"]
+
+
 def test_view_is_checked_then_ignored(sandbox, small, people):
     path = f"{small['base']}/People"
     assert len(sandbox.get(path, view="Grid view").json()["records"]) == 5

@@ -10,17 +10,18 @@ changes nothing and queues a sync only if the base was never synced.
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django_tenants.utils import schema_context
 
+from apps.accounts.selectors import membership_list
 from apps.airtable.clients import background_calls
 from apps.airtable.crypto import token_decrypt
 from apps.airtable.models import AirtableConnection, Base
 from apps.airtable.services import connection_create, sync_job_run
 from apps.airtable.services.sync import connection_sync
-from apps.airtable.tasks import connection_sync as connection_sync_task
+from apps.core.jobs import enqueue_on_commit
 from apps.sandbox.services import sandbox_seed_demo
 from apps.tenants.selectors import tenant_get_by_slug
+from apps.workflows.services import workflows_seed_demo
 
 CONNECTION_NAME = "Demo sandbox"
 
@@ -49,6 +50,9 @@ class Command(BaseCommand):
             token = token_decrypt(connection.token_encrypted) if connection else None
         base_id, token = sandbox_seed_demo(records=options["records"], token=token)
         with schema_context(tenant.schema_name):
+            owner = membership_list(tenant=tenant).filter(role="owner").first()
+            if owner is not None:
+                workflows_seed_demo(owner_id=owner.user_id, base_id=base_id)
             if connection is None:
                 connection = connection_create(name=CONNECTION_NAME, token=token,
                                                endpoint_url=endpoint, discover=False)
@@ -65,8 +69,7 @@ class Command(BaseCommand):
                         sync_job_run(job_id=job.pk)
                 self.stdout.write(self.style.SUCCESS(f"Synced sandbox base {base_id}."))
                 return
-            schema_name, connection_id = tenant.schema_name, connection.pk
-            transaction.on_commit(lambda: connection_sync_task.delay(
-                schema_name=schema_name, connection_id=connection_id))
+            enqueue_on_commit("airtable.connection_sync", schema_name=tenant.schema_name,
+                              connection_id=connection.pk)
         self.stdout.write(f"The worker will sync sandbox base {base_id} once the web process "
                           f"answers at {endpoint}.")

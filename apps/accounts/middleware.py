@@ -4,7 +4,11 @@
 2. otherwise the credential: API key, JWT `tenant` claim, session's active tenant;
 3. otherwise the public schema.
 
-A host and an API key or JWT that name different tenants are refused.
+A host and an API key or JWT that name different tenants are refused, and so
+are two credentials in one request that name different callers (400).
+The credential is resolved to a caller (selectors.caller_resolve) by the DRF
+authentication classes (authentication.py) and by the page decorator
+(decorators.tenant_page).
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django_tenants.utils import remove_www
 
-from apps.accounts.selectors import credential_from_request
 from apps.core.exceptions import TenantMismatch
 from apps.core.handlers import PROBLEM_CONTENT_TYPE, problem
+from apps.tenants.exceptions import TenantInactive
+from apps.tenants.selectors import tenant_get_by_host
 
-from .exceptions import TenantInactive
-from .selectors import tenant_get_by_host
+from .exceptions import MultipleCredentials
+from .selectors import MULTIPLE, credential_from_request
 
 
 def _refuse(error) -> JsonResponse:
@@ -44,6 +49,8 @@ class TenantResolutionMiddleware:
         host_tenant = tenant_get_by_host(hostname)
         credential = credential_from_request(request)
         request.credential = credential
+        if credential is not None and credential.kind == MULTIPLE:
+            return _refuse(MultipleCredentials(credential.error))
         credential_tenant = credential.tenant if credential and credential.valid else None
 
         if (host_tenant and credential_tenant and credential.kind != "session"

@@ -1,4 +1,4 @@
-from apps.accounts.selectors import memberships_of_user
+from .selectors import memberships_of_user
 
 
 def tenancy(request):
