@@ -53,6 +53,7 @@ class Rollup(models.Model):
         db_table = "analytics_rollup"
         constraints = [models.UniqueConstraint(fields=["grain", "type", "bucket", "dim"],
                                                name="analytics_rollup_key")]
+        indexes = [models.Index(fields=["grain", "bucket"], name="analytics_rollup_period")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.dim} {self.bucket:%Y-%m-%d %H:00} ({self.grain})"

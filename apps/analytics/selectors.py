@@ -72,19 +72,34 @@ def _series(grain: str, start: dt.datetime, end: dt.datetime) -> list[dict]:
             for bucket, kind, count, errors, v1, v2, amount in rows]
 
 
-def _breakdown(grain: str, start: dt.datetime, end: dt.datetime) -> dict[str, list[dict]]:
+def _pieces(start: dt.datetime, end: dt.datetime) -> tuple[str, list]:
+    """The period as whole days (daily rows) plus the hours at either end (hourly rows): a
+    SQL condition on analytics_rollup and its parameters. Totals over a period need not
+    read one row per hour."""
+    first_day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    if first_day < start:
+        first_day += dt.timedelta(days=1)
+    last_day = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    if first_day >= last_day:
+        return "(r.grain = 'h' AND r.bucket >= %s AND r.bucket < %s)", [start, end]
+    return ("((r.grain = 'd' AND r.bucket >= %s AND r.bucket < %s) OR "
+            "(r.grain = 'h' AND ((r.bucket >= %s AND r.bucket < %s) OR "
+            "(r.bucket >= %s AND r.bucket < %s))))",
+            [first_day, last_day, start, first_day, last_day, end])
+
+
+def _breakdown(start: dt.datetime, end: dt.datetime) -> dict[str, list[dict]]:
     """Every (type, dim) of the period with its sums and merged latency histogram."""
+    where, params = _pieces(start, end)
     rows = _query(
         "SELECT type, dim, sum(count), sum(errors), sum(value1), sum(value2), sum(amount), "
-        "sum(duration_ms) FROM analytics_rollup "
-        "WHERE grain = %s AND bucket >= %s AND bucket < %s GROUP BY type, dim",
-        [grain, start, end])
+        f"sum(duration_ms) FROM analytics_rollup r WHERE {where} GROUP BY type, dim", params)
     histograms: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(LATENCY_BOUNDS_MS))
     for kind, dim, slot, count in _query(
             "SELECT r.type, r.dim, u.slot, sum(u.n) FROM analytics_rollup r "
             "CROSS JOIN LATERAL unnest(r.histogram) WITH ORDINALITY AS u(n, slot) "
-            "WHERE r.grain = %s AND r.bucket >= %s AND r.bucket < %s AND u.n > 0 "
-            "GROUP BY 1, 2, 3", [grain, start, end]):
+            f"WHERE {where} AND u.n > 0 AND cardinality(r.histogram) > 0 "
+            "GROUP BY 1, 2, 3", params):
         if 0 < slot <= len(LATENCY_BOUNDS_MS):
             histograms[(kind, dim)][slot - 1] = int(count)
     out: dict[str, list[dict]] = defaultdict(list)
@@ -161,7 +176,7 @@ def analytics_summary(*, start: dt.datetime, end: dt.datetime, interval: str = "
     start, end = period_bounds(start=start, end=end, interval=interval)
     grain = INTERVALS[interval]
     series = _series(grain, start, end)
-    parts = _breakdown(grain, start, end)
+    parts = _breakdown(start, end)
     counts: dict[str, int] = defaultdict(int)
     for row in series:
         counts[row["type"]] += row["count"]

@@ -168,8 +168,9 @@ def _store(schema_name: str, events: list[dict]) -> None:
             params: list[Any] = []
             for key in chunk:
                 row = rollups[key]
+                # Rows of types that have no duration keep no histogram at all.
                 params += [*key, row.count, row.errors, row.value1, row.value2, row.amount,
-                           row.duration_ms, row.histogram]
+                           row.duration_ms, row.histogram if any(row.histogram) else []]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::bigint[])"]
                                * len(chunk))
             cursor.execute(_ROLLUP_UPSERT.format(schema=schema, values=values), params)

@@ -106,3 +106,23 @@ def test_csv_exports(team_a, client_for):
     events = b"".join(client.get("/api/v1/analytics/events.csv").streaming_content).decode()
     assert events.splitlines()[0] == "id,timestamp,type,user_id,api_key_id,grant,data"
     assert len(events.splitlines()) == 5
+
+
+def test_hourly_periods_add_whole_days_and_edge_hours_once(team_a, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now().replace(minute=30, second=0, microsecond=0)
+    for hours_ago in (70, 50, 30, 26, 10, 1):
+        event_record(type="tool.call", schema_name=team_a.tenant.schema_name,
+                     user_id=team_a.owner.pk, timestamp=now - dt.timedelta(hours=hours_ago),
+                     data={"tool": "list_bases", "outcome": "ok", "duration_ms": 5})
+    ingest()
+    client = client_for(jwt=team_a.jwt())
+    for since, expected in ((72, 6), (60, 5), (28, 3), (12, 2), (2, 1)):
+        summary = client.get("/api/v1/analytics/summary", {
+            "from": (now - dt.timedelta(hours=since)).isoformat(),
+            "to": (now + dt.timedelta(minutes=1)).isoformat(), "interval": "hour"}).json()
+        assert summary["tools"]["calls"] == expected, since
+        assert sum(r["count"] for r in summary["series"] if r["type"] == "tool.call") == expected

@@ -179,6 +179,15 @@ def _sample_arguments(base_id, record_id, file_id):
         "sync_base": {"baseId": base_id},
         "list_files": {},
         "get_file_content": {"fileId": file_id},
+        "create_workflow": {"name": "Schema check", "trigger": {"type": "manual"},
+                            "steps": [{"id": "me", "type": "whoami", "params": {}}]},
+        # Later calls name what an earlier one made: a function of the answers so far.
+        "get_workflow": lambda done: {"workflowId": done["create_workflow"]["id"]},
+        "update_workflow": lambda done: {"workflowId": done["create_workflow"]["id"],
+                                         "description": "made by the registry test"},
+        "list_workflows": {},
+        "trigger_workflow": lambda done: {"workflowId": done["create_workflow"]["id"]},
+        "get_workflow_run": lambda done: {"runId": done["trigger_workflow"]["run_id"]},
         "delete_records": {"baseId": base_id, "table": table, "recordIds": [record_id]},
     }
 
@@ -196,7 +205,9 @@ def test_every_tool_output_validates_against_its_schema(server, air):
     samples = _sample_arguments(air["base_id"], record_id, uploaded.json()["id"])
     registered = {tool.name for tool in tool_registry.all()}
     assert registered == set(samples), registered ^ set(samples)
+    done = {}
     for name, arguments in samples.items():
+        arguments = arguments(done) if callable(arguments) else arguments
         answer = http.post("/api/v1/mcp/tools/call", json={"name": name, "arguments": arguments})
         assert answer.status_code == 200, (name, answer.text)
         result = answer.json()
@@ -205,3 +216,4 @@ def test_every_tool_output_validates_against_its_schema(server, air):
         errors = list(Draft202012Validator(schema).iter_errors(result["structuredContent"]))
         assert not errors, (name, [e.message for e in errors])
         assert json.loads(result["content"][0]["text"]) == result["structuredContent"]
+        done[name] = result["structuredContent"]

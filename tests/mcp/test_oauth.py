@@ -260,3 +260,37 @@ def test_another_tenants_key_sees_nothing_of_the_team(server, team, limited_keys
     assert bases["structured"] == {"bases": []}
     assert _code(records) == "ERROR_BASE_NOT_FOUND"
     assert "Deal" not in records["text"].split("ERROR")[0]
+
+
+@pytest.fixture(scope="module")
+def foreign_grant(team, django_db_blocker):
+    """An access token whose grant names a team its user is not a member of."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    from apps.mcp.grants import Grant
+
+    with django_db_blocker.unblock():
+        application = get_application_model().objects.create(
+            name="Forged", client_type="public", authorization_grant_type="authorization-code",
+            redirect_uris=REDIRECT_URI)
+        raw = secrets.token_urlsafe(24)
+        grant = Grant(tenant_slug=team["other"].tenant.slug, can_write=True,
+                      tools=frozenset({"list_bases", "whoami"}))
+        get_access_token_model().objects.create(
+            user=team["team"].owner, application=application, token=raw,
+            expires=timezone.now() + timedelta(hours=1), scope=" ".join(grant.to_scopes()))
+        return raw
+
+
+def test_a_grant_for_a_team_the_user_is_not_in_is_refused(server, foreign_grant):
+    answer = httpx.post(f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1,
+                                                   "method": "tools/list"},
+                        headers={"Accept": "application/json, text/event-stream",
+                                 "Authorization": f"Bearer {foreign_grant}",
+                                 "MCP-Protocol-Version": "2025-11-25"})
+    assert answer.status_code == 403
+    assert answer.json()["error"]["data"]["code"] == "ERROR_PERMISSION_DENIED"
+    assert "tools" not in answer.text
