@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import Server, report, setup_django, summary
+from _common import Server, fmt, report, setup_django, summary, timed
 
 setup_django()
 
@@ -219,20 +219,6 @@ def mirror_of(base_id: str, token: str, server: Server) -> None:
         job = selectors.sync_job_get(job_id=job.pk)
     print(f"  mirrored {job.created_count} records in {time.monotonic() - started:.0f} s "
           f"(sandbox limits off): {job.status} {job.error}", flush=True)
-
-
-def timed(call, runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def fmt(samples: list[float]) -> str:
-    stats = summary(samples)
-    return f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms (n={stats['n']})"
 
 
 def list_latency(records: int, runs: int, user, tenant) -> list[tuple[str, str]]:
