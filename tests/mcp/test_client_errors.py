@@ -12,17 +12,12 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from apps.accounts.services import api_key_create
-from apps.airtable import services as airtable
 from apps.airtable.models import AirtableConnection
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
+from tests.mcp.support import FAST_CLIENT, UNLIMITED, synced_team
 from tests.support.mcp_clients import run_python_sdk1, run_ts_sdk1
 
 pytestmark = pytest.mark.django_db
 
-UNLIMITED = {"SANDBOX_RATE_LIMIT_PER_BASE": "0", "SANDBOX_RATE_LIMIT_PER_TOKEN": "0"}
-FAST_CLIENT = {"AIRTABLE_RATE_LIMIT_PER_BASE": 1000.0, "AIRTABLE_RATE_LIMIT_PER_TOKEN": 5000.0,
-               "AIRTABLE_RATE_LIMIT_WAIT_SECONDS": 0.2, "AIRTABLE_RETRY_BACKOFF_SECONDS": 0.01}
 UNKNOWN_BASE = "appAAAAAAAAAAAAAA"
 UNKNOWN_RECORD = "recAAAAAAAAAAAAAA"
 
@@ -32,20 +27,10 @@ def server(platform_server_factory):
     return platform_server_factory(**UNLIMITED)
 
 
-def _synced_team(server, slug):
-    team = committed_team(slug)
-    base_id, token = sandbox_seed_demo(records=30)
-    with tenant_context(team.tenant):
-        airtable.connection_create(name="Demo CRM", token=token,
-                                   endpoint_url=f"{server.url}/sandbox/airtable")
-        airtable.base_sync(base_id=base_id, full=True)
-    return team, base_id
-
-
 @pytest.fixture(scope="module")
 def crm(server, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
-        team, base_id = _synced_team(server, "mcp-errors")
+        team, base_id = synced_team(server, "mcp-errors")
         return {"base_id": base_id,
                 "ro": api_key_create(tenant=team.tenant, user=team.owner, name="ro",
                                      scopes=["read"])[1]}
@@ -148,7 +133,7 @@ class _CountingAirtable(BaseHTTPRequestHandler):
 def cut_off(server, django_db_blocker):
     """A synced base whose connection then points at a stand-in that counts requests."""
     with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
-        team, base_id = _synced_team(server, "mcp-mirror-only")
+        team, base_id = synced_team(server, "mcp-mirror-only")
         key = api_key_create(tenant=team.tenant, user=team.owner, name="ro", scopes=["read"])[1]
         hits = []
         handler = type("Handler", (_CountingAirtable,), {"hits": hits})

@@ -19,3 +19,7 @@ def run_python_sdk1(python: str, url: str, key: str, calls: list) -> dict:
 
 def run_ts_sdk1(script: Path, url: str, key: str, calls: list) -> dict:
     return _run(["node", str(script), f"{url}/mcp", key, json.dumps(calls)])
+
+
+def run_ts_tasks(script: Path, url: str, key: str, calls: list) -> dict:
+    return _run(["node", str(script), f"{url}/mcp", key, json.dumps(calls)])
