@@ -16,6 +16,8 @@ MCP1_VENV = ROOT / ".data" / "mcp1-venv"
 TS_CLIENT_DIR = ROOT / ".data" / "mcp-ts-sdk1"
 TS_SDK = "@modelcontextprotocol/sdk@1.32.2"
 TS_TASKS_DIR = ROOT / ".data" / "mcp-ts-client2-tasks"
+INSPECTOR_DIR = ROOT / ".data" / "mcp-inspector"
+INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 TS_TASKS_PACKAGES = ["@modelcontextprotocol/client@2.4.0", "@modelcontextprotocol/ext-tasks@0.2.2"]
 
 
@@ -33,8 +35,8 @@ def mcp1_python() -> str:
     return str(python)
 
 
-def _npm_client(directory: Path, packages: list[str], script: str) -> Path:
-    """tests/support/<script> beside a node_modules holding `packages`, installed once."""
+def _npm_install(directory: Path, packages: list[str]) -> None:
+    """A node_modules in `directory` holding `packages`, installed once."""
     marker = directory / "installed.json"
     if not marker.exists() or json.loads(marker.read_text()) != packages:
         directory.mkdir(parents=True, exist_ok=True)
@@ -43,6 +45,11 @@ def _npm_client(directory: Path, packages: list[str], script: str) -> Path:
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", *packages],
                        cwd=directory, check=True, timeout=300)
         marker.write_text(json.dumps(packages))
+
+
+def _npm_client(directory: Path, packages: list[str], script: str) -> Path:
+    """tests/support/<script> beside a node_modules holding `packages`."""
+    _npm_install(directory, packages)
     target = directory / script
     target.write_text((SUPPORT / script).read_text())
     return target
@@ -64,3 +71,10 @@ def ts_tasks_client() -> Path:
     Tasks extension's requester."""
     return _npm_client(TS_TASKS_DIR, TS_TASKS_PACKAGES, "mcp_ts_tasks_client.mjs")
 
+
+
+@pytest.fixture(scope="session")
+def inspector() -> Path:
+    """The MCP Inspector's command, from the npm registry."""
+    _npm_install(INSPECTOR_DIR, [INSPECTOR])
+    return INSPECTOR_DIR / "node_modules" / ".bin" / "mcp-inspector"

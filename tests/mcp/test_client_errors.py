@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 from apps.accounts.services import api_key_create
 from apps.airtable.models import AirtableConnection
 from tests.mcp.support import FAST_CLIENT, UNLIMITED, synced_team
-from tests.support.mcp_clients import run_python_sdk1, run_ts_sdk1
+from tests.support.mcp_clients import run_inspector, run_python_sdk1, run_ts_sdk1, run_ts_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,42 @@ def test_typescript_sdk1_client_shows_every_tool_error(server, crm, ts_client):
     assert answer["protocolVersion"] == "2025-11-25"
     assert "list_records" in {tool["name"] for tool in answer["tools"]}
     assert_delivered(answer["results"], cases)
+
+
+def test_typescript_client2_shows_every_tool_error(server, crm, ts_tasks_client):
+    """The TypeScript client 2.x on the 2026-07-28 protocol, through the Tasks
+    extension's requester (which validates results with its own schemas)."""
+    cases = error_cases(crm["base_id"])
+    answer = run_ts_tasks(ts_tasks_client, server.url, crm["ro"],
+                          [good_call(crm["base_id"])] + [call for _kind, call, _code in cases])
+    assert answer["era"] == "modern"
+    assert_delivered(answer["results"], cases)
+
+
+def test_the_inspector_cli_shows_every_tool_error(server, crm, inspector):
+    listed = run_inspector(inspector, server.url, crm["ro"], method="tools/list",
+                           extra=("--strict",))
+    assert listed["code"] == 0, listed
+    assert "list_records" in {tool["name"] for tool in listed["json"]["tools"]}
+    # A read-only connection is not offered the write tools, and the Inspector checks
+    # tools/list before it calls: it refuses create_records itself.
+    cases = [case for case in error_cases(crm["base_id"]) if case[2] != "ERROR_READ_ONLY"]
+    writing = run_inspector(inspector, server.url, crm["ro"], method="tools/call",
+                            tool="create_records", arguments={"baseId": crm["base_id"]})
+    assert "tool_not_found" in writing["stderr"], writing
+    results = []
+    for name, arguments in [good_call(crm["base_id"])] + [call for _k, call, _c in cases]:
+        ran = run_inspector(inspector, server.url, crm["ro"], method="tools/call", tool=name,
+                            arguments=arguments)
+        result = ran["json"]
+        assert result is not None, (name, ran)
+        # The Inspector prints a tool error's result and exits 5 ("tool_is_error"); 1 would
+        # be a result it could not read.
+        assert ran["code"] == (5 if result.get("isError") else 0), (name, ran)
+        results.append({"isError": result.get("isError", False),
+                        "structuredContent": result.get("structuredContent"),
+                        "text": result["content"][0]["text"]})
+    assert_delivered(results, cases)
 
 
 def test_python_sdk1_client_shows_every_tool_error(server, crm, mcp1_python):
