@@ -186,3 +186,7 @@ class SyncJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def changed_count(self) -> int:
+        return self.created_count + self.updated_count + self.deleted_count

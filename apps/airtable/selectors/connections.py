@@ -96,8 +96,9 @@ def sync_job_state(job_id: str) -> JobState | None:
     if job.status == SyncJob.Status.QUEUED:
         return JobState("working", "Waiting for a worker.", updated_at=updated)
     total = f" of {job.progress_total:,}" if job.progress_total else ""
-    return JobState("working", f"Syncing {job.base.name}: {job.progress_done:,}{total} records.",
-                    updated_at=updated)
+    done = f"{job.progress_done:,}{total} records read" if job.full else \
+        f"{job.changed_count:,} changed, {job.progress_done:,}{total} records scanned"
+    return JobState("working", f"Syncing {job.base.name}: {done}.", updated_at=updated)
 
 
 def sync_job_list(*, base_id=None) -> QuerySet[SyncJob]:

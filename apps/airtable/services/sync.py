@@ -340,7 +340,7 @@ class _Progress:
         job.rate_limited_count = sum(client.rate_limited_answers for client in self.clients)
         renewed = SyncJob.objects.filter(pk=job.pk, attempts=job.attempts,
                                          status=SyncJob.Status.RUNNING).update(
-            progress_done=job.progress_done, progress_total=job.progress_total,
+            full=job.full, progress_done=job.progress_done, progress_total=job.progress_total,
             created_count=job.created_count, updated_count=job.updated_count,
             deleted_count=job.deleted_count, heartbeat_at=now,
             requests_count=job.requests_count, rate_limited_count=job.rate_limited_count)
@@ -402,7 +402,10 @@ def _run_tables(job: SyncJob, plans: list[_TablePlan], meta_client: AirtableClie
                     plan.updated += result.updated
                     job.created_count += len(result.created)
                     job.updated_count += len(result.updated)
-                    job.progress_done += len(payload)
+                    if plan.full:
+                        # An incremental pass counts its id scan instead: the records it
+                        # looked at, each once, against the table's size.
+                        job.progress_done += len(payload)
                 elif kind == "ids":
                     plan.seen.update(payload)
                     job.progress_done += len(payload)
@@ -454,6 +457,7 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
                        primary_field_id=table.primary_field_id)
             for table in tables
         ]
+        job.full = full  # as the page shows it while the job runs
         errors = _run_tables(job, plans, client)
     except SyncLeaseLost:
         logger.warning("sync job %s: lease lost to attempt after %s; stopping", job.pk,
@@ -478,7 +482,6 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
     if errors:
         _job_end(job, SyncJob.Status.FAILED, "; ".join(errors)[:4000])
         return job
-    job.full = full
     _job_end(job, SyncJob.Status.SUCCEEDED, "")
     _primary_indexes_queue(tables)
     if job.created_count + job.updated_count + job.deleted_count >= ANALYZE_AFTER_CHANGES:

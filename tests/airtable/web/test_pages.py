@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -96,6 +97,28 @@ def test_sync_now_shows_live_progress_until_done(team_a, synced,
     base_page = browser.get(f"/airtable/bases/{synced.base_id}/").content.decode()
     assert "Last sync failed" not in base_page
     assert "Items" in base_page and ">60<" in base_page
+
+
+def test_an_incremental_sync_shows_what_it_changed_and_scanned(
+        team_a, synced, settings, django_capture_on_commit_callbacks):
+    settings.AIRTABLE_SYNC_OVERLAP_SECONDS = 0
+    time.sleep(1.1)
+    records = synced.all("Items")
+    synced.update("Items", records[0]["id"], {"Qty": 4242})
+    synced.update("Items", records[1]["id"], {"Qty": 4343})
+    browser = _browser(team_a)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = browser.post(f"/airtable/bases/{synced.base_id}/sync", **HTMX)
+    progress_url = started.content.decode().split('hx-get="')[1].split('"')[0]
+    for callback in queued:
+        callback()
+    done = " ".join(browser.get(progress_url, **HTMX).content.decode().split())
+    assert "(incremental)" in done and "succeeded" in done
+    # Two records changed; the id scan looked at the table's 60 records once.
+    assert "· 2 changed" in done
+    assert "· 60 of 60 records scanned" in done
+    assert "120" not in done
+    assert "0 created, 2 updated, 0 deleted." in done
 
 
 def _cells(html: str, field: str) -> list[str]:
