@@ -58,6 +58,16 @@ def _steps(conversation) -> list[dict]:
     for row in rows:
         for call in row.tool_calls or []:
             arguments[call.get("id")] = call.get("arguments")
+    # An answer is shown with what its whole turn used (every model call of it), as the
+    # page showed it live when the turn ended.
+    turns: dict = {}
+    for row in rows:
+        if row.role == Message.Role.ASSISTANT and not row.error_code:
+            turn = turns.setdefault(row.turn_id, {"tokens": 0, "cost": 0, "rounds": 0})
+            turn["tokens"] += row.prompt_tokens + row.completion_tokens
+            turn["cost"] += row.cost or 0
+            turn["rounds"] += 1
+            turn["last"] = row.pk
     steps = []
     for row in rows:
         if row.role == Message.Role.TOOL:
@@ -65,7 +75,9 @@ def _steps(conversation) -> list[dict]:
                 arguments.get(row.tool_call_id), ensure_ascii=False, indent=2),
                 "result": json.dumps(row.tool_result, ensure_ascii=False, indent=2)})
         elif row.role == Message.Role.USER or row.content or row.error_code:
-            steps.append({"kind": row.role, "message": row})
+            turn = turns.get(row.turn_id) if row.role == Message.Role.ASSISTANT else None
+            steps.append({"kind": row.role, "message": row,
+                          "turn": turn if turn and turn["last"] == row.pk else None})
     return steps
 
 

@@ -130,7 +130,9 @@
       if (message.sources && message.sources.length) {
         const sources = element("div", "sources", "Records used: ");
         message.sources.forEach((source, index) => {
-          sources.append(element("code", "", source.id));
+          const name = element("span", "source", source.name || source.id);
+          name.title = source.id;
+          sources.append(name);
           if (index < message.sources.length - 1) sources.append(", ");
         });
         this.bubble.append(sources);

@@ -3,9 +3,10 @@ sandbox into the team's mirror, and answers with the records it used. Through th
 `openai` SDK (JSON and SSE) and through `google-genai`."""
 
 import json
+import re
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django_tenants.utils import tenant_context
 
 from apps.airtable import selectors as airtable_selectors
@@ -120,3 +121,38 @@ def test_gemini_lists_records_and_answers_with_them(crm, client_for, gemini_for)
                     if "functionResponse" in part)
     assert [r["id"] for r in returned["response"]["result"]["records"]] == \
         [d["id"] for d in deals]
+
+
+def test_a_reloaded_answer_shows_the_counts_seen_live_and_names_its_sources(
+        crm, client_for, openai_env):
+    team, base_id = crm
+    deals = won_deals(team, base_id)
+    openai_env.plan(
+        tool_call_reply(call("list_records", {"baseId": base_id, "table": "Deals",
+                                              "filterByFormula": FORMULA, "fields": FIELDS}),
+                        prompt_tokens=310, completion_tokens=17),
+        text_reply("Here they are.", prompt_tokens=905, completion_tokens=42))
+    chat = conversation(client_for(jwt=team.jwt()))
+
+    _response, events = sse(client_for(jwt=team.jwt()), chat["id"], QUESTION)
+
+    done = dict(events)["done"]
+    live = done["usage"]
+    # The answer's counts are the turn's: both model calls, prompt and completion.
+    assert (live["total_tokens"], live["rounds"]) == (310 + 17 + 905 + 42, 2)
+    names = {source["id"]: source["name"] for source in done["message"]["sources"]}
+    assert names == {deal["id"]: deal["fields"]["Deal"] for deal in deals}
+
+    page = Client()
+    page.force_login(team.owner)
+    session = page.session
+    session["active_tenant_id"] = team.tenant.pk
+    session.save()
+    html = page.get(f"/chat/{chat['id']}/").content.decode()
+    metas = re.findall(r'<span class="meta">([^<]*)</span>', html)
+    assert metas == [f"{done['message']['usage']['model']} · {live['total_tokens']} tokens · "
+                     f"${live['cost']:.4f} · 2 steps"]
+    for deal in deals:
+        assert f'<span class="source" title="{deal["id"]}">{deal["fields"]["Deal"]}</span>' \
+            in html
+    assert f"<code>{deals[0]['id']}</code>" not in html

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connections
 from django_tenants.utils import tenant_context
 
+from apps.airtable import selectors as airtable_selectors
 from apps.core.exceptions import ApplicationError, ValidationFailed
 from apps.core.tools import ToolContext, ToolResult, tool_registry
 
@@ -177,6 +178,16 @@ def _records_in(value: Any, depth: int = 0) -> Iterator[dict]:
     elif isinstance(value, list):
         for item in value:
             yield from _records_in(item, depth + 1)
+
+
+def _source_name(value: Any, record_id: str) -> str:
+    """A record's primary value as one line of text, or its id when it has none."""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("email") or value.get("label")
+    if isinstance(value, list):
+        value = ", ".join(str(_source_name(item, "")) for item in value if item)
+    text = " ".join(str(value).split()) if value not in (None, "") else ""
+    return text or record_id
 
 
 def _call_in_thread(name: str, arguments: dict, context: ToolContext) -> ToolResult:
@@ -380,7 +391,7 @@ class Turn:
         for index, call in enumerate(calls):
             result = results[index]
             self.tool_call_count += 1
-            self._collect_sources(result)
+            self._collect_sources(result, call)
             text = result.text
             if len(text) > TOOL_RESULT_MAX_CHARS:
                 text = (text[:TOOL_RESULT_MAX_CHARS]
@@ -431,16 +442,37 @@ class Turn:
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    def _collect_sources(self, result: ToolResult) -> None:
+    def _collect_sources(self, result: ToolResult, call: ToolCall) -> None:
         if result.is_error:
             return
+        primary = None
         for record in _records_in(result.structured):
             if len(self.sources) >= SOURCES_MAX:
                 return
+            if record["id"] in self.sources:
+                continue
+            if primary is None:
+                primary = self._primary_names(call.arguments or {})
             fields = dict(list(record["fields"].items())[:SOURCE_FIELDS_MAX])
-            self.sources.setdefault(record["id"], {
-                "id": record["id"], "fields": {name: _clip(value) for name, value in
-                                               fields.items()}})
+            name = next((record["fields"][key] for key in primary
+                         if record["fields"].get(key) not in (None, "", [])), None)
+            self.sources[record["id"]] = {
+                "id": record["id"], "name": _clip(_source_name(name, record["id"])),
+                "fields": {key: _clip(value) for key, value in fields.items()}}
+
+    def _primary_names(self, arguments: dict) -> tuple[str, ...]:
+        """The keys a record of the called tool's table has its primary value under
+        (its field's name and id); none when the call names no table the mirror knows."""
+        base_id, table = arguments.get("baseId"), arguments.get("table")
+        if not isinstance(base_id, str) or not isinstance(table, str):
+            return ()
+        try:
+            with self._db():
+                info = airtable_selectors.table_get(base_id=base_id, table=table)
+        except ApplicationError:
+            return ()
+        return tuple(item[key] for item in info["fields"]
+                     if item["id"] == info["primary_field_id"] for key in ("name", "id"))
 
     # --- the end -------------------------------------------------------------------------
 
