@@ -65,3 +65,8 @@ class InvitationInvalid(ApplicationError):
 class InvitationForOther(PermissionDenied):
     code = "ERROR_INVITATION_FOR_OTHER"
     title = "This invitation is for another e-mail address"
+
+
+class PersonalCredentialRequired(PermissionDenied):
+    code = "ERROR_PERSONAL_CREDENTIAL_REQUIRED"
+    title = "Sign in as yourself to do this; an API key acts only in its team"

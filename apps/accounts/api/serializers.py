@@ -31,6 +31,18 @@ class RegisterOutput(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class TeamInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    slug = serializers.CharField(max_length=40)
+
+
+class TeamCreatedOutput(serializers.Serializer):
+    tenant = TenantSerializer()
+    role = serializers.CharField()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
 class LoginInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("auth/refresh", views.RefreshView.as_view(), name="api-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="api-logout"),
     path("auth/me", views.MeView.as_view(), name="api-me"),
+    path("teams", views.TeamListView.as_view(), name="api-teams"),
     path("api-keys", views.ApiKeyListView.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>", views.ApiKeyDetailView.as_view(), name="api-key-detail"),
     path("members", views.MemberListView.as_view(), name="api-members"),

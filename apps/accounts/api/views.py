@@ -10,6 +10,7 @@ from apps.core.permissions import IsTenantManager, IsTenantMemberChangingItself
 from apps.core.throttling import RegisterRateThrottle, client_ip
 
 from .. import selectors, services
+from ..exceptions import PersonalCredentialRequired
 from . import serializers as s
 
 
@@ -85,6 +86,24 @@ class MeView(APIView):
             "auth": credential.kind if credential else "session",
             "scopes": scopes,
         })
+
+
+class TeamListView(APIView):
+    @extend_schema(request=s.TeamInput, responses={201: s.TeamCreatedOutput}, tags=["auth"],
+                   summary="Create another team, owned by the signed-in user")
+    def post(self, request):
+        if getattr(request, "api_key", None) is not None:
+            raise PersonalCredentialRequired(
+                "An API key acts only in the team it belongs to; create teams signed in "
+                "(a session or an access token).")
+        serializer = s.TeamInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tenant = services.team_create(user=request.user,
+                                      tenant_name=serializer.validated_data["name"],
+                                      tenant_slug=serializer.validated_data["slug"])
+        tokens = services.tokens_issue(user=request.user, tenant=tenant)
+        return Response({"tenant": _tenant_data(tenant), "role": "owner", **tokens},
+                        status=status.HTTP_201_CREATED)
 
 
 class ApiKeyListView(GenericAPIView):
