@@ -284,13 +284,16 @@ def file_processed_fire(*, file: dict) -> list[WorkflowRun]:
 
 
 def record_event_store(*, kind: str, base_id: str, table_id: str, record_ids: list[str],
-                       source: str, depth: int) -> RecordEvent | None:
+                       source: str, depth: int,
+                       changed_fields: dict[str, list[str]] | None = None) -> RecordEvent | None:
     """Write a mirror change to the outbox (in the mirror's transaction) when an active
-    workflow listens to this base; it is turned into runs after the commit."""
+    workflow listens to this base; it is turned into runs after the commit. An update
+    carries, for each record, the names of the fields it changed."""
     if not Workflow.objects.filter(is_active=True, trigger__type=kind,
                                    trigger__base_id=base_id).exists():
         return None
     event = RecordEvent.objects.create(kind=kind, base_id=base_id, table_id=table_id,
-                                       record_ids=list(record_ids), source=source, depth=depth)
+                                       record_ids=list(record_ids), source=source, depth=depth,
+                                       changed_fields=changed_fields)
     enqueue_on_commit("workflows.record_events_dispatch", schema_name=connection.schema_name)
     return event
