@@ -1,6 +1,7 @@
 """Workflows benchmark: the schedule tick, run throughput and trigger latency.
 
     python bench/workflows.py [--runs 200] [--schedules 10000]
+    python bench/workflows.py --faults 500
 
 1. The schedule tick over the public schedule table with `--schedules` active rows of
    real cron workflows: (a) 1 % of them due (the every-minute case), (b) none due, (c) all
@@ -12,6 +13,10 @@
 3. Trigger → start (the run's started_at minus its created_at) p50/p95 for manual
    triggers, webhook calls and record changes (a write-through create), spaced 100 ms
    apart with 1 worker; the webhook's answer time p50/p95 over HTTP (gunicorn, 2 workers).
+4. `--faults N` (alone): N runs of a write workflow (read, update_records, http_request,
+   read) while a `celery worker -B` is SIGKILLed at random every few seconds (N / 25 times,
+   at least 4): how many ended succeeded, records whose stamp is not their run's, and HTTP
+   deliveries against distinct Idempotency-Keys.
 """
 
 import argparse
@@ -239,12 +244,82 @@ def latency(tenant, owner, server: Server, base_id: str, count: int) -> list[tup
     return rows
 
 
+def faults(server: Server, sandbox_token: str, runs: int) -> list[tuple[str, str]]:
+    """Workers SIGKILLed at random while `runs` runs of a write workflow execute (the
+    harness of tests/workflows/test_faults.py at the issue's size)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.accounts.selectors import user_get_by_email
+    from apps.airtable import selectors
+    from apps.workflows import services
+    from tests.support.workflow_faults import (
+        WORKER_ENV,
+        Receiver,
+        Worker,
+        fault_workflow_create,
+        faults_run,
+    )
+
+    tenant, base_id, _key = tenant_with_base(server, slug="bench-faults", records=5 * runs,
+                                             sandbox_token=sandbox_token)
+    owner = user_get_by_email("owner@bench-faults.example.com")
+    receiver = Receiver(delay=0.2)
+    with tenant_context(tenant):
+        table = next(t for t in selectors.table_list(base_id=base_id)
+                     if t["record_count"] >= runs)
+        field = next(f["name"] for f in table["fields"]
+                     if f["type"] in ("multilineText", "singleLineText")
+                     and f["id"] != table["primary_field_id"])
+        records, offset = [], None
+        while len(records) < runs:
+            page = selectors.record_list(base_id=base_id, table=table["id"], page_size=100,
+                                         offset=offset)
+            records += [record["id"] for record in page["records"]]
+            offset = page.get("offset")
+            if not offset:
+                break
+        records = records[:runs]
+        assert len(records) == runs, len(records)
+        workflow = fault_workflow_create(owner_id=owner.pk, base_id=base_id,
+                                         table_id=table["id"], field=field,
+                                         receiver_url=receiver.url)
+
+    def trigger(record_id: str) -> int:
+        with tenant_context(tenant):
+            return services.workflow_trigger(workflow_id=workflow.pk,
+                                             data={"record": record_id})[0].pk
+
+    worker = Worker({"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
+                     **WORKER_ENV}, cwd=str(ROOT))
+    kills = max(4, runs // 25)
+    try:
+        result = faults_run(tenant=tenant, workflow=workflow, records=records, trigger=trigger,
+                            worker=worker, receiver=receiver, kills=kills, timeout=3600,
+                            sandbox={"sandbox_url": server.url, "token": sandbox_token,
+                                     "base_id": base_id, "table_id": table["id"],
+                                     "field": field})
+    finally:
+        receiver.stop()
+    failed = {pk: status for pk, status in result.statuses.items() if status[0] != "succeeded"}
+    return [("succeeded / total", f"{result.succeeded} / {result.runs}"),
+            ("SIGKILLs (whole worker process group)", str(result.kills)),
+            ("records with a wrong, missing or repeated write", str(len(result.wrong_records))),
+            ("HTTP deliveries / distinct Idempotency-Keys",
+             f"{result.deliveries} / {result.distinct_keys}"),
+            ("runs resumed by the reaper / step re-executions",
+             f"{result.resumed} / {result.repeated_steps}"),
+            ("wall time", f"{result.seconds:.0f} s"),
+            ("runs not succeeded", str(list(failed.items())[:5]) if failed else "none")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--schedules", type=int, default=10_000)
     parser.add_argument("--latency-samples", type=int, default=30)
     parser.add_argument("--parts", default="tick,throughput,latency")
+    parser.add_argument("--faults", type=int, default=0,
+                        help="only the fault mode: this many runs with workers SIGKILLed")
     args = parser.parse_args()
     setup_django()
     from apps.accounts.selectors import user_get_by_email
@@ -255,6 +330,9 @@ def main() -> None:
                                           "CELERY_TASK_ALWAYS_EAGER": "false"})
     try:
         token = token_create(name="workflows bench")[1]
+        if args.faults:
+            report(f"Faults ({args.faults} runs)", faults(server, token, args.faults))
+            return
         tenant, base_id, _key = tenant_with_base(server, slug="bench-workflows", records=50,
                                                  sandbox_token=token)
         owner = user_get_by_email("owner@bench-workflows.example.com")
