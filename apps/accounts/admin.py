@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from apps.tenants.selectors import tenant_data_counter_register
+
 from .forms import AdminLoginForm
 from .models import ApiKey, Membership, User
 
@@ -46,3 +48,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # A key's secret is shown once at creation: keys are made in the app or API.
         return False
+
+
+tenant_data_counter_register(
+    "Members", lambda tenant: Membership.objects.filter(tenant=tenant).count())

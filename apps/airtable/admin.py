@@ -3,10 +3,12 @@ schemas, so the pages exist only on a tenant's host (the public schema has
 none of them). Tokens are never shown: not even their ciphertext."""
 
 from django.contrib import admin
+from django.db.models import Sum
 
 from apps.core.admin import TenantSchemaAdmin
+from apps.tenants.selectors import tenant_data_counter_register
 
-from .models import AirtableConnection, Base, SyncJob
+from .models import AirtableConnection, Base, SyncJob, Table
 
 
 class BaseInline(admin.TabularInline):
@@ -40,3 +42,10 @@ class SyncJobAdmin(TenantSchemaAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+
+tenant_data_counter_register("Airtable bases", lambda tenant: Base.objects.count())
+tenant_data_counter_register(
+    "Records mirrored",
+    lambda tenant: Table.objects.aggregate(total=Sum("record_count"))["total"] or 0)

@@ -4,6 +4,7 @@ only on a tenant's host (the public schema has no file tables)."""
 from django.contrib import admin
 
 from apps.core.admin import TenantSchemaAdmin
+from apps.tenants.selectors import tenant_data_counter_register
 
 from . import services
 from .models import File, ImportJob
@@ -40,3 +41,6 @@ class ImportJobAdmin(ReadOnlyTenantAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+tenant_data_counter_register("Files", lambda tenant: File.objects.count())

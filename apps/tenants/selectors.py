@@ -11,6 +11,7 @@ import time
 
 from django.db import connection
 from django_redis import get_redis_connection
+from django_tenants.utils import tenant_context
 
 from .models import Domain, Tenant
 
@@ -64,3 +65,18 @@ def tenant_list():
 
 def current_schema() -> str:
     return connection.schema_name
+
+
+# What each app keeps for a tenant, counted for the operator's admin page: label -> count
+# of the current tenant's rows (run with the tenant's schema active). Apps register theirs.
+_data_counters: dict[str, object] = {}
+
+
+def tenant_data_counter_register(label: str, count) -> None:
+    _data_counters[label] = count
+
+
+def tenant_data_counts(tenant: Tenant) -> list[tuple[str, int]]:
+    """Where a tenant's data lives, counted in its own schema only."""
+    with tenant_context(tenant):
+        return [(label, count(tenant)) for label, count in _data_counters.items()]
