@@ -190,3 +190,21 @@ class SyncJob(models.Model):
     @property
     def changed_count(self) -> int:
         return self.created_count + self.updated_count + self.deleted_count
+
+
+class GridLayout(models.Model):
+    """How one member arranges a table's columns in the grid: hidden ones and their order
+    (field names), kept per user and table."""
+
+    user_id = models.BigIntegerField()
+    table = models.ForeignKey(Table, on_delete=models.CASCADE, related_name="grid_layouts")
+    hidden = models.JSONField(default=list)
+    order = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "table"],
+                                               name="airtable_gridlayout_user_table")]
+
+    def __str__(self) -> str:
+        return f"layout of {self.table_id} for user {self.user_id}"

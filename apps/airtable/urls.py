@@ -15,6 +15,8 @@ urlpatterns = [
     path("bases/<str:base_id>/tables/<str:table>/", views.table_records, name="airtable-table"),
     path("bases/<str:base_id>/tables/<str:table>/export.csv", views.table_export,
          name="airtable-table-export"),
+    path("bases/<str:base_id>/tables/<str:table>/layout", views.table_layout,
+         name="airtable-table-layout"),
     path("bases/<str:base_id>/tables/<str:table>/records/new", views.record_create,
          name="airtable-record-create"),
     path("bases/<str:base_id>/tables/<str:table>/records/<str:record_id>/cell",

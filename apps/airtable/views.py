@@ -233,6 +233,8 @@ def table_records(request, base_id: str, table: str):
         "first_row": start + 1, "last_row": start + len(page["records"]), "total": total,
         "grid_url": grid_url, "can_write": request.membership.can_write, "opened": opened,
         "query_string": urlencode({key: value for key, value in query.items() if value}),
+        "layout": services.grid_layout_get(user_id=request.user.pk, base_id=base.base_id,
+                                            table_id=info["id"]),
         "link_names": selectors.record_link_names(
             base_id=base.base_id, table=info["id"],
             records=page["records"] + ([opened] if opened else [])),
@@ -246,6 +248,26 @@ def _back_to_grid(request, base_id: str, table: str, **extra) -> HttpResponse:
     query = {key: value for key, value in _grid_query(request).items() if value}
     query.update(extra)
     return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+@tenant_page
+def table_layout(request, base_id: str, table: str):
+    """The member's column layout of the table (JSON {hidden, order}: field names)."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return JsonResponse({"detail": "Send {\"hidden\": [names], \"order\": [names]}."},
+                            status=400)
+    try:
+        saved = services.grid_layout_save(user_id=request.user.pk, base_id=base_id, table=table,
+                                          hidden=payload.get("hidden", []),
+                                          order=payload.get("order", []))
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.detail}, status=error.status)
+    return JsonResponse(saved)
 
 
 @require_POST

@@ -19,11 +19,27 @@
 
   // --- columns: hidden and order ----------------------------------------------------------
   const layoutKey = () => `grid-layout:${grid().dataset.user}:${grid().dataset.table}`;
+  // The server keeps each member's layout; the browser's copy is a cache of it, refreshed
+  // from the page (which carries the server's copy) and written through on every change.
+  const serverLayout = () => {
+    const node = grid()?.querySelector("#grid-layout");
+    if (!node || node.dataset.read) return;
+    node.dataset.read = "true";
+    localStorage.setItem(layoutKey(), node.textContent);
+  };
   const layout = () => {
+    serverLayout();
     try { return JSON.parse(localStorage.getItem(layoutKey())) || { hidden: [], order: [] }; }
     catch { return { hidden: [], order: [] }; }
   };
-  const saveLayout = (value) => localStorage.setItem(layoutKey(), JSON.stringify(value));
+  const saveLayout = (value) => {
+    localStorage.setItem(layoutKey(), JSON.stringify(value));
+    fetch(grid().dataset.layoutUrl, {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(value),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+    }).then((response) => { if (!response.ok) message("The column layout was not saved.", true); })
+      .catch(() => message("The column layout was not saved.", true));
+  };
   const orderedNames = () => {
     const names = columns().map((item) => item.name);
     const saved = layout().order.filter((name) => names.includes(name));

@@ -13,6 +13,7 @@ from .connections import (
     connection_test,
     connection_update,
 )
+from .layouts import grid_layout_get, grid_layout_save
 from .reads import record_get, record_list, record_search, table_get, table_list
 from .records import records_create, records_delete, records_update, records_upsert
 from .scheduling import base_update
@@ -30,6 +31,8 @@ __all__ = [
     "connection_update",
     "field_create",
     "field_update",
+    "grid_layout_get",
+    "grid_layout_save",
     "record_get",
     "record_list",
     "record_search",

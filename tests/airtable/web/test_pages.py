@@ -335,3 +335,41 @@ def test_another_tenant_cannot_edit_export_or_delete(team_a, team_b, synced):
     assert browser.post(f"{table}records/{record}/delete").status_code in (302, 404)
     assert browser.post(f"{table}records/new").status_code in (302, 404)
     assert synced.http.get(f"/{synced.base_id}/Items/{record}").status_code == 200
+
+
+def _layout_on(html: str):
+    found = re.search(r'<script id="grid-layout" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1)) if found else None
+
+
+def test_the_column_layout_is_kept_per_user_and_table_on_the_server(team_a, team_b, synced):
+    url = f"/airtable/bases/{synced.base_id}/tables/Items/"
+    owner = _browser(team_a)
+    assert _layout_on(owner.get(url).content.decode()) is None
+    saved = owner.post(f"{url}layout", json.dumps(
+        {"hidden": ["Notes", "Gone in Airtable"], "order": ["Qty", "Name", "Qty"]}),
+        content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    assert saved.json() == {"hidden": ["Notes"], "order": ["Qty", "Name"]}
+    assert _layout_on(owner.get(url).content.decode()) == saved.json()
+    assert _layout_on(owner.get(url, **HTMX).content.decode()) == saved.json()
+
+    viewer = team_a.add_member("viewer@alpha.example.com", "viewer")
+    theirs = _browser(team_a, viewer)
+    assert _layout_on(theirs.get(url).content.decode()) is None  # one member's, not the team's
+    assert theirs.post(f"{url}layout", json.dumps({"hidden": ["Qty"], "order": []}),
+                       content_type="application/json").status_code == 200
+    assert _layout_on(owner.get(url).content.decode()) == saved.json()
+
+    for body in ("not json", json.dumps([]), json.dumps({"hidden": "Notes"}),
+                 json.dumps({"order": [1, 2]}), json.dumps({"hidden": ["x"] * 501})):
+        refused = owner.post(f"{url}layout", body, content_type="application/json")
+        assert refused.status_code == 400, body
+        assert refused.json()["detail"]
+    assert owner.post(f"/airtable/bases/{synced.base_id}/tables/Nope/layout", "{}",
+                      content_type="application/json").status_code == 404
+
+    other = _browser(team_b).post(f"{url}layout", json.dumps({"hidden": [], "order": []}),
+                                  content_type="application/json")
+    assert other.status_code == 404
+    assert _layout_on(owner.get(url).content.decode()) == saved.json()
