@@ -171,8 +171,9 @@ class World:
             "name": f"flow {SECRET}", "trigger": {"type": "manual"}, "is_active": True,
             "steps": [{"id": "me", "type": "whoami", "params": {}}]})
         run = self._post(f"/api/v1/workflows/{workflow['id']}/trigger", {})
-        from apps.mcp.grants import Grant
         from oauth2_provider.models import get_access_token_model
+
+        from apps.mcp.grants import Grant
 
         oauth_token = get_access_token_model().objects.create(
             user=a.owner, token=f"oauth-{uuid.uuid4().hex}",
