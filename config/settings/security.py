@@ -20,6 +20,8 @@ try:
     FILES_JOB_REAP_SECONDS = cfg.positive_int("FILES_JOB_REAP_SECONDS", 30)
     FILES_JOB_MAX_ATTEMPTS = cfg.positive_int("FILES_JOB_MAX_ATTEMPTS", 3)
     FILES_IMPORT_LEASE_SECONDS = cfg.positive_int("FILES_IMPORT_LEASE_SECONDS", 120)
+    FILES_EXTRACT_LEASE_MARGIN_SECONDS = cfg.positive_int("FILES_EXTRACT_LEASE_MARGIN_SECONDS",
+                                                          30)
     MIRROR_QUERY_TIMEOUT_MS = cfg.positive_int("MIRROR_QUERY_TIMEOUT_MS", 10_000)
 except cfg.SettingError as error:
     cfg.fail(error)

@@ -4,13 +4,7 @@ sees each step's Idempotency-Key as one event (a repeat after a kill is dropped 
 
 from __future__ import annotations
 
-import os
 import random
-import re
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +20,7 @@ from apps.sandbox.services import sandbox_seed_demo
 from apps.workflows import services
 from apps.workflows.models import StepResult, WorkflowRun
 from tests.conftest import committed_team
+from tests.support.workers import Worker
 
 pytestmark = pytest.mark.django_db
 
@@ -53,46 +48,6 @@ class Receiver(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class Worker:
-    """`celery worker -B` (beat inside, for the reaper) as its own process group."""
-
-    def __init__(self, database_name: str):
-        env = dict(os.environ)
-        env["DATABASE_URL"] = re.sub(r"/[^/]*$", f"/{database_name}", env["DATABASE_URL"])
-        env.update({"DJANGO_SETTINGS_MODULE": "config.settings.test", **WORKER_ENV})
-        self.env = env
-        self.schedule = tempfile.mktemp(prefix="beat-")
-        self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
-        self.process = None
-        self.kills = 0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--scheduler",
-             "celery.beat:PersistentScheduler", "--schedule-filename", self.schedule,
-             "--concurrency", "2",
-             "--without-mingle", "--without-gossip", "--loglevel", "warning"],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-    def output(self) -> str:
-        with open(self.log.name) as handle:
-            return handle.read()[-4000:]
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +98,7 @@ def _steps_started(team, run_ids) -> int:
 def test_sigkilled_workers_lose_no_run_and_repeat_no_write(fault_setup):
     setup = fault_setup
     team, workflow = setup["team"], setup["workflow"]
-    worker = Worker(connection.settings_dict["NAME"])
+    worker = Worker(connection.settings_dict["NAME"], WORKER_ENV)
     Receiver.deliveries = []
     http = httpx.Client(base_url=setup["server"].url, timeout=30,
                         headers={"Authorization": f"Bearer {team.jwt()}"})

@@ -117,7 +117,7 @@ def extraction_lease() -> timedelta:
     No extraction outlives it (the child is killed at its limit), so a file still
     `processing` past it was left by a worker that died."""
     return timedelta(seconds=settings.FILES_EXTRACT_TIMEOUT_SECONDS
-                     + WALL_CLOCK_GRACE_SECONDS + 30)
+                     + WALL_CLOCK_GRACE_SECONDS + settings.FILES_EXTRACT_LEASE_MARGIN_SECONDS)
 
 
 def _worker_lost(file: File) -> None:
