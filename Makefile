@@ -41,13 +41,19 @@ system-deps:
 # Browser libraries from the npm registry, as package-lock.json pins them, copied into
 # static/vendor (served by the platform itself, no CDN).
 UPLOT := static/vendor/uplot/uPlot.iife.min.js
-static-deps: $(UPLOT)
+MARKDOWN := static/vendor/markdown/purify.min.js
+static-deps: $(UPLOT) $(MARKDOWN)
 
 $(UPLOT): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "Please install npm (sudo apt-get install npm)"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p static/vendor/uplot
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css static/vendor/uplot/
+
+# The chat renders answers' Markdown with marked, cleaned by DOMPurify.
+$(MARKDOWN): package.json package-lock.json $(UPLOT)
+	mkdir -p static/vendor/markdown
+	cp node_modules/marked/lib/marked.umd.js node_modules/dompurify/dist/purify.min.js static/vendor/markdown/
 
 # The browser test drives Debian's chromium through Playwright (no browser download).
 browser-deps:

@@ -13,8 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from apps.core.websocket import SameOriginValidator  # noqa: E402
 from apps.mcp.asgi import mcp_endpoint  # noqa: E402
 from apps.mcp.server import session_manager  # noqa: E402
 from config import lifespan  # noqa: E402
@@ -34,5 +34,5 @@ async def http_app(scope, receive, send):
 application = ProtocolTypeRouter({
     "lifespan": lifespan.lifespan_app,
     "http": http_app,
-    "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
 })

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.analytics import admin as analytics_admin
 from apps.analytics.metrics import metrics_export
 from apps.core import handlers
+from apps.core.scrape import metrics_token_required
 from apps.core.views import ReadinessView, liveness
 
 api_v1 = [
@@ -24,7 +25,7 @@ urlpatterns = [
     path("health", liveness, name="health"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("api/health", ReadinessView.as_view(), name="api-health"),
-    path("metrics", metrics_export, name="prometheus-django-metrics"),
+    path("metrics", metrics_token_required(metrics_export), name="prometheus-django-metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),

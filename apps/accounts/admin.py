@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import AdminLoginForm
 from .models import ApiKey, Membership, User
+
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

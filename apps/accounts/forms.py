@@ -1,5 +1,8 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+
+from apps.core.throttling import RateLimited
 
 from .models import ApiKey, Membership
 
@@ -13,7 +16,21 @@ class SignupForm(forms.Form):
                                   help_text="Lowercase letters, digits and hyphens.")
 
 
-class LoginForm(AuthenticationForm):
+class LimitedLoginMixin:
+    """Shows the login limit (apps.accounts.backends) as the form's error."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except RateLimited as error:
+            raise forms.ValidationError(error.detail, code="rate_limited") from None
+
+
+class AdminLoginForm(LimitedLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class LoginForm(LimitedLoginMixin, AuthenticationForm):
     username = forms.EmailField(label="Email", max_length=254,
                                 widget=forms.EmailInput(attrs={"autofocus": True}))
 

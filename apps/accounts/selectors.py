@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import signing
+from django_redis import get_redis_connection
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -76,6 +77,20 @@ def credential_from_request(request) -> Credential | None:
     return None
 
 
+SIGNED_OUT_KEY = "jwt-signed-out:{sid}"
+
+
+def jwt_session_signed_out(sid) -> bool:
+    """Whether the sign-in session `sid` (the "sid" claim its tokens share) was logged out.
+    Without Redis the answer is no: the access token's 15 minutes bound the exposure."""
+    if not isinstance(sid, str) or not sid:
+        return False
+    try:
+        return bool(get_redis_connection("default").exists(SIGNED_OUT_KEY.format(sid=sid)))
+    except Exception:  # Redis unreachable: the token is still checked and short-lived
+        return False
+
+
 def _key_credential(raw_key: str) -> Credential:
     api_key = api_key_get_by_raw(raw_key) if len(raw_key) < 200 else None
     if api_key is None or not api_key.user.is_active:
@@ -91,6 +106,8 @@ def _bearer_credential(bearer: str) -> Credential:
         token = AccessToken(bearer)
     except TokenError as exc:
         return Credential(kind="jwt", error=f"Invalid token: {exc}")
+    if jwt_session_signed_out(token.get("sid")):
+        return Credential(kind="jwt", error="Invalid token: this session was logged out.")
     slug = token.get("tenant")
     tenant = tenant_get_by_slug(slug) if isinstance(slug, str) else None
     return Credential(kind="jwt", user_id=token.get("user_id"), tenant=tenant, token=token)

@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_redis import get_redis_connection
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -39,6 +40,7 @@ from .models import ApiKey, Invitation, Membership, User
 from .selectors import (
     API_KEY_PREFIX,
     INVITATION_SALT,
+    SIGNED_OUT_KEY,
     api_key_get,
     hash_key,
     invitation_from_token,
@@ -62,6 +64,7 @@ def _password_check(password: str, user: User | None = None) -> None:
 def tokens_issue(*, user: User, tenant) -> dict:
     """An access and refresh token pair carrying the `tenant` claim (slug)."""
     refresh = RefreshToken.for_user(user)
+    refresh["sid"] = secrets.token_hex(16)  # copied into every access token of this sign-in
     if tenant is not None:
         refresh["tenant"] = tenant.slug
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
@@ -94,9 +97,12 @@ def team_create(*, user: User, tenant_name: str, tenant_slug: str):
     return tenant
 
 
-def user_login(*, email: str, password: str, tenant_slug: str | None = None):
-    """Check the password and choose the tenant the tokens are issued for."""
-    user = authenticate(username=(email or "").strip().lower(), password=password)
+def user_login(*, email: str, password: str, tenant_slug: str | None = None,
+               client_ip: str | None = None):
+    """Check the password and choose the tenant the tokens are issued for. Attempts are
+    limited per `client_ip` and per account (RateLimited)."""
+    user = authenticate(username=(email or "").strip().lower(), password=password,
+                        client_ip=client_ip)
     if user is None:
         raise InvalidCredentials("The e-mail address or password is wrong.")
     if tenant_slug:
@@ -139,10 +145,20 @@ def token_refresh(*, refresh: str) -> dict:
 
 
 def token_revoke(*, refresh: str) -> None:
+    """Logout: the refresh token is blacklisted and every access token of its sign-in stops
+    working at once (their shared "sid" is remembered for an access token's lifetime)."""
     try:
-        RefreshToken(refresh).blacklist()
+        token = RefreshToken(refresh)
+        token.blacklist()
     except TokenError as exc:
         raise InvalidCredentials(f"Invalid refresh token: {exc}") from None
+    sid = token.get("sid")
+    if isinstance(sid, str) and sid:
+        lifetime = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60
+        try:
+            get_redis_connection("default").set(SIGNED_OUT_KEY.format(sid=sid), 1, ex=lifetime)
+        except Exception as error:  # the refresh token is revoked; access tokens expire soon
+            logger.warning("logout: access tokens of session %s not revoked: %s", sid, error)
 
 
 def api_key_create(*, tenant, user: User, name: str, scopes: list[str]) -> tuple[ApiKey, str]:

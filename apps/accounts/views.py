@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
 from apps.core.selectors import health_report
+from apps.core.throttling import client_ip, rate_check
 from apps.tenants.selectors import tenant_get
 
 from . import selectors, services
@@ -53,6 +54,7 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            rate_check("register", client_ip(request))
             user, tenant = services.user_register(**form.cleaned_data)
         except ApplicationError as error:
             _form_errors(form, error)

@@ -8,14 +8,21 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
-from django_tenants.utils import schema_context, schema_exists
+from django.db import OperationalError, connection
+from django_tenants.utils import get_tenant_model, schema_context, schema_exists
 
 from .clients import background_calls
 from .exceptions import AirtableRateLimited, AirtableUnavailable
 from .services.indexes import field_indexes_ensure, mirror_analyze
 from .services.scheduling import base_schedule_remove
-from .services.sync import SyncRetry, base_sync_scheduled, connection_sync, sync_job_run
+from .services.sync import (
+    SyncLeaseHeld,
+    SyncRetry,
+    base_sync_scheduled,
+    connection_sync,
+    sync_job_run,
+    sync_jobs_reap,
+)
 
 logger = logging.getLogger(__name__)
 SYNC_RETRIES = 3
@@ -29,7 +36,24 @@ def _sync_job_run(self, *, schema_name: str, job_id: int) -> str | None:
             job = sync_job_run(job_id=job_id, retry_allowed=self.request.retries < SYNC_RETRIES)
         except SyncRetry as retry:
             raise self.retry(countdown=15 * 2 ** self.request.retries, exc=retry) from None
+        except SyncLeaseHeld as held:
+            # Not one of the sync's retries: the lease ends by itself (or the job does).
+            raise self.retry(countdown=held.seconds, max_retries=None) from None
     return job.status if job is not None else None
+
+
+@shared_task(name="airtable.sync_jobs_reap", acks_late=True)
+def sync_jobs_reap_task() -> int:
+    """Beat, every AIRTABLE_SYNC_REAP_SECONDS: sync jobs no worker is running, in every
+    active tenant, queued again or failed."""
+    connection.set_schema_to_public()
+    schemas = list(get_tenant_model().objects.filter(is_active=True)
+                   .exclude(schema_name="public").values_list("schema_name", flat=True))
+    count = 0
+    for schema_name in schemas:
+        with schema_context(schema_name):
+            count += sync_jobs_reap()
+    return count
 
 
 def _base_sync_scheduled(*, schema_name: str, base_id: str) -> int | None:

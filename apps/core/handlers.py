@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions as drf
@@ -65,6 +67,11 @@ def _validation_errors(detail) -> dict:
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, RecursionError):
+        # JSON nested deeper than the interpreter's stack, in parsing or in handling.
+        exc = drf.ParseError("The JSON is nested too deeply.")
+    elif isinstance(exc, OperationalError | InterfaceError):
+        return _database_unavailable()
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -125,6 +132,29 @@ def bad_request(request, exception=None):
                   "The request could not be understood.", "errors/error.html")
 
 
+DATABASE_RETRY_AFTER = "5"
+
+
+def _database_unavailable():
+    response = JsonResponse(problem(503, "ERROR_DATABASE_UNAVAILABLE", "Service unavailable",
+                                    "The database cannot be reached; try again shortly."),
+                            status=503, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = DATABASE_RETRY_AFTER
+    return response
+
+
 def server_error(request):
+    """handler500, also for errors raised in middleware (the tenant lookup when PostgreSQL
+    is down): an unreachable database is a 503, and an API path never gets an HTML page."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError) or (
+            isinstance(error, DatabaseError) and "connection" in str(error).lower()):
+        if _wants_problem(request):
+            return _database_unavailable()
+        response = _error(request, 503, "ERROR_DATABASE_UNAVAILABLE", "Service unavailable",
+                          "The database cannot be reached; try again shortly.",
+                          "errors/error.html")
+        response["Retry-After"] = DATABASE_RETRY_AFTER
+        return response
     return _error(request, 500, "ERROR_INTERNAL", "Internal error",
                   "Something went wrong on our side; it has been logged.", "errors/error.html")

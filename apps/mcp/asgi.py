@@ -84,6 +84,8 @@ async def mcp_endpoint(scope, receive, send) -> None:
     except ApplicationError as error:
         extra = [(b"www-authenticate", challenge(origin, headers).encode())] \
             if error.status == 401 else []
+        extra += [(name.lower().encode(), str(value).encode())
+                  for name, value in error.headers.items()]
         await _refuse(send, error.status, error.code, error.detail, extra)
         return
     body = await _body(receive)

@@ -17,6 +17,7 @@ from apps.accounts.selectors import (
 )
 from apps.accounts.services import api_key_create, api_key_touch
 from apps.core.exceptions import ValidationFailed
+from apps.core.throttling import caller_rate_check
 from apps.core.tools import READ, ToolContext, ToolResult, tool_registry
 from apps.tenants.selectors import tenant_get_by_host, tenant_get_by_slug
 
@@ -89,7 +90,11 @@ def mcp_caller_resolve(headers, resource_url: str = "") -> ToolContext:
     """mcp_caller on a fresh database connection (the endpoint runs in a worker thread)."""
     close_old_connections()
     try:
-        return mcp_caller(headers, resource_url)
+        context = mcp_caller(headers, resource_url)
+        # The per-tenant and per-key limits of REST, counted in the same buckets.
+        caller_rate_check(schema_name=context.tenant.schema_name,
+                          api_key_id=context.api_key_id)
+        return context
     finally:
         close_old_connections()
 

@@ -414,4 +414,4 @@ from .oauth import *  # noqa: E402, F403
 from .security import *  # noqa: E402,F403
 from .workflows import *  # noqa: E402, F403
 
-CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE}  # noqa: F405
+CELERY_BEAT_SCHEDULE = {**WORKFLOWS_BEAT_SCHEDULE, **JOBS_BEAT_SCHEDULE}  # noqa: F405

@@ -7,12 +7,37 @@ from config import env as cfg
 env = cfg.env
 
 try:
+    # Sync jobs a dead worker left are found by a reaper this often and queued again, up
+    # to this many attempts in all, then failed.
+    AIRTABLE_SYNC_REAP_SECONDS = cfg.positive_int("AIRTABLE_SYNC_REAP_SECONDS", 60)
+    AIRTABLE_SYNC_MAX_ATTEMPTS = cfg.positive_int("AIRTABLE_SYNC_MAX_ATTEMPTS", 3)
     # PostgreSQL cancels a mirror query (a compiled filterByFormula or sort) after this
     # long, and a filter evaluated in Python stops at the same deadline.
     MIRROR_QUERY_TIMEOUT_MS = cfg.positive_int("MIRROR_QUERY_TIMEOUT_MS", 10_000)
 except cfg.SettingError as error:
     cfg.fail(error)
 
+JOBS_BEAT_SCHEDULE = {
+    "airtable-sync-jobs-reap": {"task": "airtable.sync_jobs_reap",
+                                "schedule": AIRTABLE_SYNC_REAP_SECONDS},
+}
+
 # Networks (CIDR) that tenant-chosen outbound URLs may reach although they are not public
 # (apps.core.urlguard): e.g. "10.0.0.0/8" for a model server on the private network.
 URLGUARD_ALLOWED_NETWORKS = env.list("URLGUARD_ALLOWED_NETWORKS", default=[])
+
+# Proxies in front of the platform that append the client to X-Forwarded-For (the nginx of
+# docker/ sets the header itself: 1). 0: the header is ignored and REMOTE_ADDR is the client.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# Every password check (API, /login, /admin/login/) is counted per client address and per
+# account; past either rate, logins are refused until the window ends (apps.accounts.backends).
+AUTHENTICATION_BACKENDS = [
+    "apps.accounts.backends.LoginLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="30/15m")
+LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/15m")
+
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set (set it in production).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

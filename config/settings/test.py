@@ -33,3 +33,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # The sandbox, the scripted model servers and the platform itself listen on loopback.
 URLGUARD_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+# Tests log in often; tests/accounts/test_login_limits.py sets the real rates.
+LOGIN_RATE_PER_ADDRESS = "100000/min"
+LOGIN_RATE_PER_ACCOUNT = "100000/min"

@@ -31,6 +31,16 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  // An answer's Markdown as HTML: marked renders it, DOMPurify removes whatever could run.
+  function renderMarkdown(node, text) {
+    if (window.marked && window.DOMPurify) {
+      node.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text, {gfm: true, breaks: true}));
+    } else {
+      node.textContent = text;
+    }
+  }
+  log.querySelectorAll("[data-markdown]").forEach((node) => renderMarkdown(node, node.textContent));
+
   function dropEmptyNote() { document.getElementById("chat-empty")?.remove(); }
 
   function pickedModel() {
@@ -84,11 +94,13 @@
     text(delta) {
       if (!this.bubble) {
         this.bubble = element("div", "msg assistant");
-        this.body = element("span");
+        this.body = element("div", "md");
+        this.raw = "";
         this.bubble.append(this.body);
         log.append(this.bubble);
       }
-      this.body.textContent += delta;
+      this.raw += delta;
+      renderMarkdown(this.body, this.raw);
       scrollDown();
     }
 

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from apps.airtable import selectors, services, signals, tasks
 from apps.airtable.models import AirtableConnection, Record, SyncJob, Table
-from apps.airtable.services.sync import SyncRetry, sync_job_run
+from apps.airtable.services.sync import SyncLeaseHeld, SyncRetry, sync_job_run, sync_jobs_reap
 from apps.core.jobs import task_get
 
 from .conftest import UNLIMITED, Sandbox, connect, index_definitions, sync
@@ -213,8 +213,10 @@ def test_one_job_per_base_at_a_time_and_stale_jobs_are_taken_over(
 
         SyncJob.objects.filter(pk=queued.pk).update(
             status="running", heartbeat_at=timezone.now())
-        # A worker is on it: nobody else runs it.
-        assert sync_job_run(job_id=queued.pk) is None
+        # A worker holds its lease: nobody else runs it; a redelivered message waits it out.
+        with pytest.raises(SyncLeaseHeld) as held:
+            sync_job_run(job_id=queued.pk)
+        assert 0 < held.value.seconds <= settings.AIRTABLE_SYNC_STALE_SECONDS + 1
         with django_capture_on_commit_callbacks(execute=True):
             assert services.base_sync(base_id=sandbox.base_id).pk == queued.pk
         assert SyncJob.objects.get(pk=queued.pk).status == "running"
@@ -335,3 +337,88 @@ def test_sync_over_the_api(team_a, client_for, server, make_base,
         missing = client.get(f"/api/v1/airtable/sync-jobs/{job_id}")
         assert missing.status_code == 404
         assert missing.json()["code"] == "ERROR_SYNC_JOB_NOT_FOUND"
+
+
+def _abandon(job_id: int, *, status: str, attempts: int, seconds_ago: int) -> None:
+    """The row a worker SIGKILLed mid-sync leaves: its lease ran out `seconds_ago`."""
+    from django.utils import timezone
+
+    then = timezone.now() - timezone.timedelta(seconds=seconds_ago)
+    SyncJob.objects.filter(pk=job_id).update(status=status, attempts=attempts,
+                                             heartbeat_at=then, created_at=then)
+
+
+def test_reaper_finishes_a_job_whose_worker_died(team_a, server, make_base, settings,
+                                                 django_capture_on_commit_callbacks):
+    sandbox = make_base(5)
+    connect(team_a, server, sandbox.token)
+    with schema_context(team_a.tenant.schema_name):
+        job = services.base_sync(base_id=sandbox.base_id)
+        _abandon(job.pk, status="running", attempts=1,
+                 seconds_ago=settings.AIRTABLE_SYNC_STALE_SECONDS + 5)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_jobs_reap() == 1
+        job.refresh_from_db()
+        assert job.status == "succeeded", job.error
+        assert job.attempts == 2
+        assert job.created_count == 5
+        assert Record.objects.filter(table__base__base_id=sandbox.base_id).count() == 5
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_jobs_reap() == 0  # finished: left alone
+
+
+def test_reaper_runs_a_queued_job_whose_message_was_lost(team_a, server, make_base, settings,
+                                                         django_capture_on_commit_callbacks):
+    sandbox = make_base(2)
+    connect(team_a, server, sandbox.token)
+    with schema_context(team_a.tenant.schema_name):
+        job = services.base_sync(base_id=sandbox.base_id)  # the on_commit never runs: lost
+        _abandon(job.pk, status="queued", attempts=0,
+                 seconds_ago=settings.AIRTABLE_SYNC_STALE_SECONDS + 5)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_jobs_reap() == 1
+        job.refresh_from_db()
+        assert job.status == "succeeded", job.error
+
+
+def test_reaper_fails_a_job_that_killed_its_worker_too_often(team_a, server, make_base,
+                                                             settings,
+                                                             django_capture_on_commit_callbacks):
+    sandbox = make_base(1)
+    connect(team_a, server, sandbox.token)
+    with schema_context(team_a.tenant.schema_name):
+        job = services.base_sync(base_id=sandbox.base_id)
+        _abandon(job.pk, status="running", attempts=settings.AIRTABLE_SYNC_MAX_ATTEMPTS,
+                 seconds_ago=settings.AIRTABLE_SYNC_STALE_SECONDS + 5)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_jobs_reap() == 1
+        job.refresh_from_db()
+        assert job.status == "failed"
+        assert "gave up" in job.error
+        assert job.finished_at is not None
+
+
+def test_reaper_leaves_a_job_with_a_live_lease(team_a, server, make_base, settings,
+                                               django_capture_on_commit_callbacks):
+    sandbox = make_base(1)
+    connect(team_a, server, sandbox.token)
+    with schema_context(team_a.tenant.schema_name):
+        job = services.base_sync(base_id=sandbox.base_id)
+        _abandon(job.pk, status="running", attempts=1, seconds_ago=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_jobs_reap() == 0
+        assert SyncJob.objects.get(pk=job.pk).status == "running"
+
+
+def test_a_redelivered_task_waits_for_the_lease_instead_of_dropping_the_job(
+        team_a, server, make_base, settings):
+    sandbox = make_base(1)
+    connect(team_a, server, sandbox.token)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with schema_context(team_a.tenant.schema_name):
+        job = services.base_sync(base_id=sandbox.base_id)
+        _abandon(job.pk, status="running", attempts=1, seconds_ago=1)
+        with pytest.raises(Retry) as retried:
+            tasks.sync_job_run_task.apply(kwargs={"schema_name": team_a.tenant.schema_name,
+                                                  "job_id": job.pk}, throw=True)
+        assert 0 < retried.value.when <= settings.AIRTABLE_SYNC_STALE_SECONDS

@@ -50,6 +50,8 @@ def test_sign_up_log_in_create_key(platform_server, page):
     page.reload()
     assert page.locator("#new-key-value").count() == 0
 
+    page.once("dialog", lambda dialog: dialog.accept())  # Revoke asks first
     page.locator("#keys tbody tr", has_text="Reporting script").locator(
         "button:has-text('Revoke')").click()
+    page.wait_for_url(f"{base}/api-keys")
     assert "revoked" in page.locator("#keys tbody tr", has_text="Reporting script").inner_text()

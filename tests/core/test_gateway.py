@@ -86,16 +86,11 @@ def test_cors_allows_configured_origin_only(client, settings):
 
 
 def test_rate_limit_answers_429_with_retry_after(team_a, client_for, settings):
-    from apps.core.throttling import ApiKeyRateThrottle
-
     key = team_a.api_key()
     client = client_for(key=key)
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_key": "3/min"}
-    ApiKeyRateThrottle.THROTTLE_RATES = rates
-    try:
-        answers = [client.get("/api/v1/auth/me") for _ in range(4)]
-    finally:
-        ApiKeyRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_key": "3/min"}}
+    answers = [client.get("/api/v1/auth/me") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[-1].json()["code"] == "ERROR_RATE_LIMITED"
     assert int(answers[-1]["Retry-After"]) > 0
@@ -103,16 +98,11 @@ def test_rate_limit_answers_429_with_retry_after(team_a, client_for, settings):
     assert other_key.get("/api/v1/auth/me").status_code == 200
 
 
-def test_login_is_throttled(anon, team_a):
-    from apps.core.throttling import LoginRateThrottle
-
-    LoginRateThrottle.rate = "2/min"
-    try:
-        answers = [anon.post("/api/v1/auth/login", {"email": team_a.owner.email,
-                                                    "password": "wrong"}, format="json")
-                   for _ in range(3)]
-    finally:
-        del LoginRateThrottle.rate
+def test_login_is_throttled(anon, team_a, settings):
+    settings.LOGIN_RATE_PER_ACCOUNT = "2/min"
+    answers = [anon.post("/api/v1/auth/login", {"email": team_a.owner.email,
+                                                "password": "wrong"}, format="json")
+               for _ in range(3)]
     assert [a.status_code for a in answers] == [401, 401, 429]
     assert answers[-1].json()["code"] == "ERROR_RATE_LIMITED"
     assert int(answers[-1]["Retry-After"]) > 0

@@ -1,4 +1,8 @@
 import httpx
+import pytest
+
+# The platform server needs the test database, which the django_db mark brings up.
+pytestmark = pytest.mark.django_db
 
 
 def test_platform_server_answers_over_http(platform_server):

@@ -11,6 +11,9 @@ from tests.conftest import PlatformServer
 pytestmark = pytest.mark.django_db
 
 REQUESTS = 40
+# A worker's first request imports the URLconf and opens its database connection, which on a
+# loaded machine takes longer than httpx's 5 s default: wait as long as a slow CI box needs.
+TIMEOUT = httpx.Timeout(120)
 
 
 def _health_requests(text: str) -> float:
@@ -32,10 +35,12 @@ def web(tmp_path):
 def test_every_scrape_adds_up_all_workers(web):
     for _ in range(REQUESTS):
         # A new connection each time, so the kernel hands requests to either worker.
-        response = httpx.get(f"{web.url}/health", headers={"Connection": "close"})
+        response = httpx.get(f"{web.url}/health", headers={"Connection": "close"},
+                             timeout=TIMEOUT)
         assert response.status_code == 200
     for _ in range(6):
-        scrape = httpx.get(f"{web.url}/metrics", headers={"Connection": "close"})
+        scrape = httpx.get(f"{web.url}/metrics", headers={"Connection": "close"},
+                           timeout=TIMEOUT)
         assert scrape.status_code == 200
         # Without the workers' metrics added up, each scrape shows one worker's share.
         assert _health_requests(scrape.text) == REQUESTS

@@ -292,5 +292,5 @@ def test_a_grant_for_a_team_the_user_is_not_in_is_refused(server, foreign_grant)
                                  "Authorization": f"Bearer {foreign_grant}",
                                  "MCP-Protocol-Version": "2025-11-25"})
     assert answer.status_code == 403
-    assert answer.json()["error"]["data"]["code"] == "ERROR_PERMISSION_DENIED"
+    assert answer.json()["error"]["data"]["code"] == "ERROR_NOT_A_MEMBER"
     assert "tools" not in answer.text

@@ -70,8 +70,9 @@ class Worker:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-S",
-             "celery.beat:PersistentScheduler", "-s", self.schedule, "--concurrency", "2",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--scheduler",
+             "celery.beat:PersistentScheduler", "--schedule-filename", self.schedule,
+             "--concurrency", "2",
              "--without-mingle", "--without-gossip", "--loglevel", "warning"],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 

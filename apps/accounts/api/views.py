@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from apps.core.exceptions import ManagerRequired
 from apps.core.permissions import IsTenantManager, IsTenantMemberChangingItself
-from apps.core.throttling import LoginRateThrottle, RegisterRateThrottle
+from apps.core.throttling import RegisterRateThrottle, client_ip
 
 from .. import selectors, services
 from . import serializers as s
@@ -41,7 +41,6 @@ class RegisterView(PublicView):
 
 
 class LoginView(PublicView):
-    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput}, tags=["auth"])
     def post(self, request):
@@ -49,7 +48,8 @@ class LoginView(PublicView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user, tenant = services.user_login(email=data["email"], password=data["password"],
-                                           tenant_slug=data.get("tenant") or None)
+                                           tenant_slug=data.get("tenant") or None,
+                                           client_ip=client_ip(request))
         tokens = services.tokens_issue(user=user, tenant=tenant)
         return Response({**tokens, "tenant": _tenant_data(tenant)})
 
@@ -192,7 +192,7 @@ class InvitationDetailView(APIView):
 
 
 class InvitationAcceptView(PublicView):
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes = [RegisterRateThrottle]
 
     @extend_schema(request=s.InvitationAcceptInput, responses={200: s.RegisterOutput},
                    tags=["auth"], summary="Accept an invitation")

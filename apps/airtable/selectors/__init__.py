@@ -12,9 +12,11 @@ from .connections import (
 )
 from .records import (
     RecordPage,
+    record_count,
     record_get,
     record_link_names,
     record_list,
+    record_offset_previous,
     record_page,
     record_search,
 )
@@ -25,9 +27,11 @@ __all__ = [
     "base_list",
     "connection_get",
     "connection_list",
+    "record_count",
     "record_get",
     "record_link_names",
     "record_list",
+    "record_offset_previous",
     "record_page",
     "record_search",
     "sync_job_get",

@@ -559,6 +559,42 @@ def record_search(*, base_id, table, query, fields=None, max_records=100) -> dic
     return {"records": [record_json(*row) for row in rows]}
 
 
+def record_count(*, base_id, table, filter_by_formula=None) -> int | None:
+    """How many mirrored records of the table match the filter; None while the table has
+    never been synced (only Airtable could say, and it does not count)."""
+    query = _query(filter_by_formula=filter_by_formula, sort=None, fields=None, page_size=1,
+                   offset=None, max_records=None, consistency="mirror", max_age=None,
+                   view=None)
+    plan = _planned(base_id, table, query)
+    if plan.table["last_synced_at"] is None or plan.live_reason:
+        return None
+    where, params = "table_id = %s", [plan.table["pk"]]
+    if plan.parsed is not None:
+        try:
+            condition, condition_params = compile_filter(plan.parsed, plan.field_map)
+        except NotCompilable:
+            select = (f"SELECT record_id, created_time, fields, last_modified_time "
+                      f"FROM {RECORD_TABLE} WHERE {where} ORDER BY position")
+            with bounded_query() as deadline:
+                return len(_python_filtered(plan, select, params, 0, 10**9, deadline))
+        where += f" AND ({condition})"
+        params += condition_params
+    with bounded_query(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {RECORD_TABLE} WHERE {where}", params)
+        return cursor.fetchone()[0]
+
+
+def record_offset_previous(*, offset: str | None, page_size: int) -> tuple[int, str | None]:
+    """Where a mirror page starts (0 for the first) and the offset of the page before it
+    (None: the first page)."""
+    match = MIRROR_OFFSET.match(offset or "")
+    if match is None:
+        return 0, None
+    start = int(match.group(1))
+    before = start - page_size
+    return start, (f"m{before}.{match.group(2)}" if before > 0 else None)
+
+
 def record_link_names(*, base_id, table, records: list[dict]) -> dict[str, str]:
     """{linked record id: its primary value as text} for every record that ``records``
     (of ``table``) link to, read from the mirror: what link chips show."""

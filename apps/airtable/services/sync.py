@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.jobs import enqueue_on_commit
@@ -233,6 +233,27 @@ def _full_due(base: Base) -> bool:
     return last is None or last < due
 
 
+class SyncLeaseHeld(Exception):
+    """Another worker holds the job's lease: ask again once it has expired."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"the job's lease is held for {seconds} s more")
+        self.seconds = seconds
+
+
+class SyncLeaseLost(Exception):
+    """This worker's lease expired and another attempt took the job over."""
+
+
+def _lease_left(job: SyncJob) -> float:
+    """Seconds left on the lease of a running job. The lease is renewed with every
+    heartbeat (at least every HEARTBEAT_SECONDS) and lasts AIRTABLE_SYNC_STALE_SECONDS."""
+    if job.status != SyncJob.Status.RUNNING or job.heartbeat_at is None:
+        return 0
+    expires = job.heartbeat_at + timedelta(seconds=settings.AIRTABLE_SYNC_STALE_SECONDS)
+    return max(0.0, (expires - timezone.now()).total_seconds())
+
+
 def _claim(job_id) -> SyncJob | None:
     now = timezone.now()
     with transaction.atomic():
@@ -240,9 +261,11 @@ def _claim(job_id) -> SyncJob | None:
                .filter(pk=job_id).first())
         if job is None or job.status in (SyncJob.Status.SUCCEEDED, SyncJob.Status.FAILED):
             return None
-        if job.status == SyncJob.Status.RUNNING and job.heartbeat_at and \
-                job.heartbeat_at > _stale_before():
-            return None
+        left = _lease_left(job)
+        if left > 0:
+            # A redelivered message after a crash lands here while the dead worker's lease
+            # still runs: come back when it has expired rather than drop the job.
+            raise SyncLeaseHeld(int(left) + 1)
         job.status = SyncJob.Status.RUNNING
         job.attempts += 1
         job.started_at = now
@@ -315,11 +338,14 @@ class _Progress:
         job.heartbeat_at = now
         job.requests_count = sum(client.requests_sent for client in self.clients)
         job.rate_limited_count = sum(client.rate_limited_answers for client in self.clients)
-        SyncJob.objects.filter(pk=job.pk).update(
+        renewed = SyncJob.objects.filter(pk=job.pk, attempts=job.attempts,
+                                         status=SyncJob.Status.RUNNING).update(
             progress_done=job.progress_done, progress_total=job.progress_total,
             created_count=job.created_count, updated_count=job.updated_count,
             deleted_count=job.deleted_count, heartbeat_at=now,
             requests_count=job.requests_count, rate_limited_count=job.rate_limited_count)
+        if not renewed:
+            raise SyncLeaseLost()
 
 
 def _table_finish(plan: _TablePlan, job: SyncJob, notify: bool) -> None:
@@ -429,6 +455,10 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
             for table in tables
         ]
         errors = _run_tables(job, plans, client)
+    except SyncLeaseLost:
+        logger.warning("sync job %s: lease lost to attempt after %s; stopping", job.pk,
+                       job.attempts)
+        return None
     except SyncRetry as retry:
         _job_end(job, SyncJob.Status.QUEUED if retry_allowed else SyncJob.Status.FAILED,
                  retry.error.detail)
@@ -483,6 +513,35 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
             records=job.created_count + job.updated_count + job.deleted_count,
             requests=job.requests_count, rate_limited=job.rate_limited_count,
             duration_ms=round((now - (job.started_at or now)).total_seconds() * 1000))
+
+
+def sync_jobs_reap() -> int:
+    """Jobs of this schema that no worker is running: running ones whose lease expired (their
+    worker died) and queued ones older than a lease (their message was lost). Each is queued
+    again, or failed once it has used AIRTABLE_SYNC_MAX_ATTEMPTS. Returns how many."""
+    stale = _stale_before()
+    running = SyncJob.objects.filter(status=SyncJob.Status.RUNNING, heartbeat_at__lt=stale)
+    queued = SyncJob.objects.filter(status=SyncJob.Status.QUEUED, created_at__lt=stale).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale))
+    count = 0
+    for job_id in list(running.values_list("pk", flat=True)) + \
+            list(queued.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = (SyncJob.objects.select_for_update(skip_locked=True, of=("self",))
+                   .select_related("base").filter(pk=job_id).first())
+            if job is None or not job.is_active or _lease_left(job) > 0:
+                continue
+            if job.attempts >= settings.AIRTABLE_SYNC_MAX_ATTEMPTS:
+                _job_end(job, SyncJob.Status.FAILED,
+                         f"The worker running this sync stopped {job.attempts} times; "
+                         "gave up. Start a new sync.")
+            else:
+                # Queued again from now on: claimable at once, and not reaped twice.
+                job.status, job.heartbeat_at = SyncJob.Status.QUEUED, timezone.now()
+                job.save(update_fields=["status", "heartbeat_at"])
+                _enqueue(job)
+            count += 1
+    return count
 
 
 def connection_sync(*, connection_id) -> list[SyncJob]:

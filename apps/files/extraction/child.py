@@ -9,6 +9,7 @@ process; the parent (process.py) turns the exit status into a reason.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -24,6 +25,9 @@ from .limits import MB, Limits
 # Exit status when even the failure report could not be written.
 EXIT_OUT_OF_MEMORY = 3
 EXIT_BAD_REQUEST = 4
+EXIT_ORPHANED = 5
+PARENT_ENV = "EXTRACTION_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
 _MESSAGE_CHARS = 500
 
 
@@ -87,7 +91,18 @@ def _outcome(request: dict[str, Any], limits: Limits) -> dict[str, Any]:
         return {"ok": False, "code": CORRUPT, "message": f"The file can't be read ({reason})."}
 
 
+def _die_with_parent() -> None:
+    """The kernel kills this process when the worker that started it dies (SIGKILL, OOM),
+    so no extraction outlives its job. Linux only; elsewhere the CPU limit still ends it."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit() and os.getppid() != int(parent):
+        os._exit(EXIT_ORPHANED)  # the parent died before the line above took effect
+
+
 def main() -> int:
+    _die_with_parent()
     try:
         request = json.loads(sys.stdin.read())
         limits = Limits(**request["limits"])

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .child import EXIT_OUT_OF_MEMORY
+from .child import EXIT_OUT_OF_MEMORY, PARENT_ENV
 from .errors import EXTRACTION_FAILED, RESOURCE_LIMIT, TIMEOUT, ExtractionFailure
 from .limits import Limits
 
@@ -39,6 +39,7 @@ def _child_env(workdir: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
+        PARENT_ENV: str(os.getpid()),
     }
 
 
