@@ -61,6 +61,21 @@ def summary(samples_ms: list[float]) -> dict:
             "mean": statistics.fmean(samples_ms), "n": len(samples_ms)}
 
 
+def timed(call, runs: int) -> list[float]:
+    """Milliseconds each of `runs` calls took."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def fmt(samples: list[float]) -> str:
+    stats = summary(samples)
+    return f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms (n={stats['n']})"
+
+
 def report(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"\n== {title}")
     width = max(len(name) for name, _ in rows)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import Server, report, setup_django, summary
+from _common import Server, fmt, report, setup_django, summary, timed
 
 setup_django()
 
@@ -185,10 +185,10 @@ def linked_base(records: int, server: Server) -> tuple[str, str]:
     base_id = state.base.id
     companies = []
     for start in range(0, COMPANIES, 10):
-        made = records_create(token=token, base_id=base_id, table_key="Companies",
-                              typecast=False, items=[{"fields": {"Name": f"Company {i:04d}"}}
-                                                     for i in range(start, start + 10)])
-        companies += [record["id"] for record in made["records"]]
+        _state, made = records_create(token=token, base_id=base_id, table_key="Companies",
+                                      typecast=False, items=[{"Name": f"Company {i:04d}"}
+                                                             for i in range(start, start + 10)])
+        companies += [record.id for record in made]
     items = {**BIG_TABLE, "fields": [*BIG_TABLE["fields"], {
         "name": "Company", "type": "multipleRecordLinks",
         "options": {"linkedTableId": state.table("Companies").id}}]}
@@ -201,8 +201,7 @@ def linked_base(records: int, server: Server) -> tuple[str, str]:
     started = time.monotonic()
     for start in range(0, records, 10):
         records_create(token=token, base_id=base_id, table_key="Items", typecast=False,
-                       items=[{"fields": {**big_fields(index),
-                                          "Company": [companies[index % COMPANIES]]}}
+                       items=[{**big_fields(index), "Company": [companies[index % COMPANIES]]}
                               for index in range(start, min(records, start + 10))])
         if start and start % 20_000 == 0:
             print(f"  made {start} linked sandbox records ({time.monotonic() - started:.0f} s)",
@@ -220,20 +219,6 @@ def mirror_of(base_id: str, token: str, server: Server) -> None:
         job = selectors.sync_job_get(job_id=job.pk)
     print(f"  mirrored {job.created_count} records in {time.monotonic() - started:.0f} s "
           f"(sandbox limits off): {job.status} {job.error}", flush=True)
-
-
-def timed(call, runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def fmt(samples: list[float]) -> str:
-    stats = summary(samples)
-    return f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms (n={stats['n']})"
 
 
 def list_latency(records: int, runs: int, user, tenant) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ import math
 import threading
 import time
 
-from _common import Server, report, setup_django, summary
+from _common import Server, fmt, report, setup_django, summary, timed
 
 setup_django()
 
@@ -221,20 +221,6 @@ def pick_queries(sandbox: httpx.Client, base_id: str) -> list[tuple[str, str, di
     queries.append((f"two links: {table['name']} FIND('a', {{{item['name']}}})", table["name"],
                     {"filterByFormula": f"FIND('a', LOWER(ARRAYJOIN({{{item['name']}}})))"}))
     return queries
-
-
-def timed(call, runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def fmt(samples: list[float]) -> str:
-    stats = summary(samples)
-    return f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms (n={stats['n']})"
 
 
 def whole_answer(sandbox: httpx.Client, path: str, params: dict) -> tuple[int, int, float]:

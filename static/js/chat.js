@@ -258,5 +258,7 @@
     });
   });
 
+  // The composer is disabled in the page until this point, so nothing typed is lost.
+  busy(false);
   scrollDown();
 })();
