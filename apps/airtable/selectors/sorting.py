@@ -59,13 +59,41 @@ def _items(value: str, item: str) -> str:
 
 def _lookup_keys(spec: FieldSpec, value: str) -> tuple[list[str], list]:
     result_type, _options = shown_type(spec.type, spec.options)
-    kind = field_type(result_type).value
+    return _list_keys(spec, value, field_type(result_type).value)
+
+
+def _list_keys(spec: FieldSpec, value: str, kind: str) -> tuple[list[str], list]:
+    """Lists of ``kind`` items, item by item."""
     if kind == NUMBER:
         return [_items(value, "CASE WHEN jsonb_typeof(_i) = 'number' THEN (_i)::float8 END")], []
     if kind in (TEXT, SELECT, DATE):
         text = "CASE WHEN jsonb_typeof(_i) = 'string' THEN _i #>> '{}' END"
         folded = f"lower({text})"
         return [f'{_items(value, folded)} COLLATE "C"', f'{_items(value, text)} COLLATE "C"'], []
+    raise Unsortable(spec.name)
+
+
+def _objects_last(value: str) -> str:
+    """A formula's or rollup's errors and NaN or Infinity (objects in the JSON) sort after
+    every value, as the sandbox sorts them."""
+    return f"COALESCE(jsonb_typeof({value}) = 'object', FALSE)"
+
+
+def _object_text(value: str) -> str:
+    return f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN lower(({value})::text) END) " \
+        'COLLATE "C"'
+
+
+def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
+    result_type, _options = shown_type(spec.type, spec.options)
+    shown = field_type(result_type).value
+    if shown in (NUMBER, CHECKBOX):
+        return sort_keys(FieldSpec(spec.name, result_type))
+    if shown in (TEXT, SELECT, DATE):
+        return _text_key(spec)
+    if shown == LOOKUP:
+        # A formula whose values are lists of text (observed so by the mirror).
+        return _list_keys(spec, f"fields -> {_quote(spec.name)}", TEXT)
     raise Unsortable(spec.name)
 
 
@@ -76,14 +104,8 @@ def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
     value = f"fields -> {_quote(spec.name)}"
     shown = kind.value
     if shown == RESULT:
-        result_type, _options = shown_type(spec.type, spec.options)
-        shown = field_type(result_type).value
-        if shown in (NUMBER, CHECKBOX):
-            spec = FieldSpec(spec.name, result_type)
-        elif shown in (TEXT, SELECT, DATE):
-            return _text_key(spec)
-        else:
-            raise Unsortable(spec.name)
+        keys, params = _result_keys(spec)
+        return [_objects_last(value), *keys, _object_text(value)], params
     if shown in (NUMBER, CHECKBOX):
         try:
             sql, params = compile_sort_key(spec.name, {spec.name: spec})

@@ -171,6 +171,9 @@ def _read_computed(spec, value):
     if kind == CHECKBOX:
         plain = _read_plain("checkbox", value, spec.name)
         return Sql(plain.sql, kind="bool", err=err)
+    if kind == LOOKUP:
+        # A formula whose values are lists of text (observed so by the mirror).
+        return _array(value, "text")
     raise NotCompilable(f"field {{{spec.name}}} with {result} results")
 
 
