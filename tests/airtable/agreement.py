@@ -106,9 +106,15 @@ class InProcessSandbox:
                     if item["name"] == name)
 
     def records(self, table: str, **params) -> list[dict]:
-        page = self.get(f"{self.base_id}/{table}", pageSize=100, **params)
-        assert "offset" not in page, "the compared tables fit in one page"
-        return page["records"]
+        """Every record of the answer, page after page."""
+        records, offset = [], None
+        while True:
+            page = self.get(f"{self.base_id}/{table}", pageSize=100, **params,
+                            **({"offset": offset} if offset else {}))
+            records += page["records"]
+            offset = page.get("offset")
+            if not offset:
+                return records
 
 
 def _quoted(text: str) -> str:
@@ -168,13 +174,26 @@ def disagreements(client, sandbox: InProcessSandbox, table: str,
     failures = []
     for what, params in queries:
         expected = sandbox.records(table, **params)
-        answer = client.get(f"{API}/{sandbox.base_id}/tables/{table}/records",
-                            {**params, "pageSize": 100})
-        if answer.status_code != 200:
-            failures.append(f"{what} {params} -> {answer.status_code} {answer.json().get('code')}")
-        elif answer.json()["records"] != expected:
-            got_ids = [record["id"] for record in answer.json()["records"]]
+        got = _mirrored(client, f"{API}/{sandbox.base_id}/tables/{table}/records", params)
+        if isinstance(got, str):
+            failures.append(f"{what} {params} -> {got}")
+        elif got != expected:
+            got_ids = [record["id"] for record in got]
             want_ids = [record["id"] for record in expected]
             differ = "other records" if got_ids != want_ids else "other values"
             failures.append(f"{what} {params} -> {differ}")
     return failures
+
+
+def _mirrored(client, url: str, params: dict) -> list[dict] | str:
+    """Every record the platform answers, page after page, or what went wrong."""
+    records, offset = [], None
+    while True:
+        answer = client.get(url, {**params, "pageSize": 100,
+                                  **({"offset": offset} if offset else {})})
+        if answer.status_code != 200:
+            return f"{answer.status_code} {answer.json().get('code')}"
+        records += answer.json()["records"]
+        offset = answer.json().get("offset")
+        if not offset:
+            return records
