@@ -3,7 +3,8 @@
 Each function takes SQL of a value (a ``jsonb`` or a ``float8``) and gives text SQL that
 is NULL for a blank and otherwise exactly what :mod:`.display` shows for the same value
 in the field's own formats (``field_format=True``): numbers by precision with thousands
-separators (``to_char`` of a ``float8`` rounds the binary value as Python's format does),
+separators (``to_char`` of a ``float8`` rounds the binary value as Python's format does,
+up to 15 significant digits: past them it keeps fewer decimals than Python),
 dates and instants in the field's date and time formats and zone. The SQL holds no bare
 ``%`` (the statements run with psycopg parameters).
 """
@@ -18,7 +19,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _DATE_FORMATS = {"us": "FMMM/FMDD/YYYY", "european": "FMDD/FMMM/YYYY", "iso": "YYYY-MM-DD",
                  "friendly": "FMMonth FMDD, YYYY", "local": "FMMM/FMDD/YYYY"}
 _GROUPED_DIGITS = "999,999,999,999,999,999,990"
-_DIGITS = "999999999999999999990"
+_DIGITS = "9999999999999999999990"
 
 
 def literal(text: str) -> str:
@@ -43,8 +44,8 @@ def _precision(options: dict | None) -> int | None:
 def plain_number(number: str) -> str:
     """display.plain_number: whole numbers without a decimal point, others as Python's repr
     (PostgreSQL's float8 text is the same shortest form)."""
-    return (f"(CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e15"
-            f" THEN trunc({number})::bigint::text ELSE ({number})::text END)")
+    return (f"(CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e21"
+            f" THEN to_char({number}, 'FM{_DIGITS}') ELSE ({number})::text END)")
 
 
 def _fixed(number: str, precision: int, digits: str) -> str:

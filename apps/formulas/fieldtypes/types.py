@@ -109,7 +109,7 @@ class BarcodeType(TextType):
     label = "text"
 
     def display_sql(self, value, options):
-        return None
+        return f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN {value} ->> 'text' END)"
 
 
 # --- numbers ----------------------------------------------------------------------------------
