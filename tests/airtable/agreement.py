@@ -152,7 +152,8 @@ FILTERS = ("blank", "not blank", "equality", "comparison")
 def field_queries(field: dict, records: list[dict], strings: list[dict],
                   kinds=SORTS + FILTERS) -> list[tuple[str, dict]]:
     """(kind, query parameters) of the ``kinds`` asked of ``field``: blank, not blank,
-    equality and comparison at a value that occurs, and both sorts."""
+    equality and comparison at a value that occurs, and both sorts; a kind such as
+    ``"not blank, sort desc"`` asks both at once."""
     name = field["name"]
     ref = "{" + name + "}"
     queries = {"blank": {"filterByFormula": f"{ref} = BLANK()"},
@@ -164,7 +165,13 @@ def field_queries(field: dict, records: list[dict], strings: list[dict],
         literal = _literal(field, value, shown)
         queries["equality"] = {"filterByFormula": f"{ref} = {literal}"}
         queries["comparison"] = {"filterByFormula": f"{ref} > {literal}"}
-    return [(kind, queries[kind]) for kind in kinds if kind in queries]
+    asked = []
+    for kind in kinds:
+        parts = kind.split(", ")
+        if all(part in queries for part in parts):
+            asked.append((kind, {key: value for part in parts
+                                 for key, value in queries[part].items()}))
+    return asked
 
 
 def disagreements(client, sandbox: InProcessSandbox, table: str,
