@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 # to_char's patterns of display._DATE_PATTERNS (FM drops the zero padding of one field).
 _DATE_FORMATS = {"us": "FMMM/FMDD/YYYY", "european": "FMDD/FMMM/YYYY", "iso": "YYYY-MM-DD",
                  "friendly": "FMMonth FMDD, YYYY", "local": "FMMM/FMDD/YYYY"}
