@@ -59,11 +59,7 @@ def _items(value: str, item: str) -> str:
 
 def _lookup_keys(spec: FieldSpec, value: str) -> tuple[list[str], list]:
     result_type, _options = shown_type(spec.type, spec.options)
-    return _list_keys(spec, value, field_type(result_type).value)
-
-
-def _list_keys(spec: FieldSpec, value: str, kind: str) -> tuple[list[str], list]:
-    """Lists of ``kind`` items, item by item."""
+    kind = field_type(result_type).value
     if kind == NUMBER:
         return [_items(value, "CASE WHEN jsonb_typeof(_i) = 'number' THEN (_i)::float8 END")], []
     if kind in (TEXT, SELECT, DATE):
@@ -93,7 +89,9 @@ def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
         return _text_key(spec)
     if shown == LOOKUP:
         # A formula whose values are lists of text (observed so by the mirror).
-        return _list_keys(spec, f"fields -> {_quote(spec.name)}", TEXT)
+        texts = FieldSpec(spec.name, "multipleLookupValues",
+                          {"result": {"type": "singleLineText"}})
+        return _lookup_keys(texts, f"fields -> {_quote(spec.name)}")
     raise Unsortable(spec.name)
 
 
