@@ -35,6 +35,10 @@ class File(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The extraction holding the file: until this moment no other worker takes it; past it,
+    # the reaper queues it again (its worker died) or fails it after FILES_JOB_MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -96,6 +100,12 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The attempt running the job renews its lease with every batch; `pending_since` is set
+    # while a batch is on its way to Airtable, so an attempt taking over after a crash
+    # looks for that batch's records before sending it again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,10 +5,10 @@ apps.core.jobs.enqueue_on_commit and never import this module."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-from django_tenants.utils import schema_context, schema_exists
+from django.db import InterfaceError, OperationalError, connection
+from django_tenants.utils import get_tenant_model, schema_context, schema_exists
 
-from .services import file_extract, import_job_run
+from .services import extractions_reap, file_extract, import_job_run, import_jobs_reap
 
 # A database that is away for a moment is waited out; anything about the file
 # itself ends the file `failed` inside the service.
@@ -38,3 +38,18 @@ import_job_run_task = shared_task(name="files.import_job_run", acks_late=True,
 # The names these jobs had before, which messages already queued still carry.
 shared_task(name="files.extract", acks_late=True, ignore_result=True, **_RETRY)(_file_extract)
 shared_task(name="files.import", acks_late=True, ignore_result=True, **_RETRY)(_import_job_run)
+
+
+
+@shared_task(name="files.jobs_reap", acks_late=True)
+def files_jobs_reap_task() -> int:
+    """Beat, every FILES_JOB_REAP_SECONDS: extractions and imports no worker is running, in
+    every active tenant, queued again or failed."""
+    connection.set_schema_to_public()
+    schemas = list(get_tenant_model().objects.filter(is_active=True)
+                   .exclude(schema_name="public").values_list("schema_name", flat=True))
+    count = 0
+    for schema_name in schemas:
+        with schema_context(schema_name):
+            count += extractions_reap() + import_jobs_reap()
+    return count

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from apps.formulas.fieldtypes import primary_text as primary_text_of
 
 from .field_types import (
     AUTO_NUMBER,
     CREATED_TIME,
     LAST_MODIFIED_TIME,
-    cell_string,
     format_time,
 )
 from .models import SandboxRecord
 from .state import TableState
-
-UTC_ZONE = ZoneInfo("UTC")
 
 
 def derived_values(record: SandboxRecord, table: TableState) -> dict:
@@ -40,8 +37,4 @@ def primary_text(record: SandboxRecord, table: TableState) -> str:
     """What a link to ``record`` shows: its primary field as text."""
     field = table.primary_field
     value = record_values(record, table).get(field["id"])
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return cell_string(field, value, zone=UTC_ZONE, link_names={})
+    return primary_text_of(field["type"], field.get("options"), value)

@@ -13,6 +13,15 @@ try:
     AIRTABLE_SYNC_MAX_ATTEMPTS = cfg.positive_int("AIRTABLE_SYNC_MAX_ATTEMPTS", 3)
     # PostgreSQL cancels a mirror query (a compiled filterByFormula or sort) after this
     # long, and a filter evaluated in Python stops at the same deadline.
+    # Extractions and imports a dead worker left are found by a reaper this often and queued
+    # again, up to this many attempts in all, then failed. An import's lease is renewed with
+    # every batch and lasts FILES_IMPORT_LEASE_SECONDS; an extraction's lasts its time limit
+    # plus a margin (apps.files.services.extraction.extraction_lease).
+    FILES_JOB_REAP_SECONDS = cfg.positive_int("FILES_JOB_REAP_SECONDS", 30)
+    FILES_JOB_MAX_ATTEMPTS = cfg.positive_int("FILES_JOB_MAX_ATTEMPTS", 3)
+    FILES_IMPORT_LEASE_SECONDS = cfg.positive_int("FILES_IMPORT_LEASE_SECONDS", 120)
+    FILES_EXTRACT_LEASE_MARGIN_SECONDS = cfg.positive_int("FILES_EXTRACT_LEASE_MARGIN_SECONDS",
+                                                          30)
     MIRROR_QUERY_TIMEOUT_MS = cfg.positive_int("MIRROR_QUERY_TIMEOUT_MS", 10_000)
 except cfg.SettingError as error:
     cfg.fail(error)
@@ -20,6 +29,7 @@ except cfg.SettingError as error:
 JOBS_BEAT_SCHEDULE = {
     "airtable-sync-jobs-reap": {"task": "airtable.sync_jobs_reap",
                                 "schedule": AIRTABLE_SYNC_REAP_SECONDS},
+    "files-jobs-reap": {"task": "files.jobs_reap", "schedule": FILES_JOB_REAP_SECONDS},
 }
 
 # Networks (CIDR) that tenant-chosen outbound URLs may reach although they are not public

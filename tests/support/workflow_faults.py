@@ -12,12 +12,7 @@ duplicates a receiver that honours the key drops).
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+
+from tests.support.workers import Worker
 
 # Worker settings that make a killed worker's runs come back fast: a 3 s lease, the reaper
 # every second.
@@ -66,46 +63,6 @@ class Receiver:
 
     def stop(self) -> None:
         self.httpd.shutdown()
-
-
-class Worker:
-    """`celery worker -B` as its own process group, started and SIGKILLed at will."""
-
-    def __init__(self, env: dict, *, concurrency: int = 2, cwd: str | None = None):
-        self.env = {**os.environ, **env}
-        self.cwd = cwd
-        self.concurrency = concurrency
-        self.schedule = tempfile.mktemp(prefix="beat-")
-        self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
-        self.process: subprocess.Popen | None = None
-        self.kills = 0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--scheduler",
-             "celery.beat:PersistentScheduler", "--schedule-filename", self.schedule,
-             "--concurrency", str(self.concurrency), "--without-mingle", "--without-gossip",
-             "--loglevel", "warning"],
-            env=self.env, cwd=self.cwd, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
-
-    def output(self) -> str:
-        with open(self.log.name) as handle:
-            return handle.read()[-4000:]
 
 
 def fault_workflow_create(*, owner_id: int, base_id: str, table_id: str, field: str,

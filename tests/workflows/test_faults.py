@@ -4,9 +4,6 @@ sees each step's Idempotency-Key as one event (a repeat after a kill is dropped 
 
 from __future__ import annotations
 
-import os
-import re
-
 import httpx
 import pytest
 from django.db import connection
@@ -16,6 +13,7 @@ from django_tenants.utils import tenant_context
 from apps.airtable import services as airtable
 from apps.sandbox.services import sandbox_seed_demo
 from tests.conftest import committed_team
+from tests.support.workers import worker_env_on
 from tests.support.workflow_faults import (
     WORKER_ENV,
     Receiver,
@@ -66,9 +64,7 @@ def fault_setup(platform_server_factory, django_db_blocker):
 def test_sigkilled_workers_lose_no_run_and_repeat_no_write(fault_setup):
     setup = fault_setup
     team, workflow = setup["team"], setup["workflow"]
-    env = {"DATABASE_URL": re.sub(r"/[^/]*$", f"/{connection.settings_dict['NAME']}",
-                                  os.environ["DATABASE_URL"]),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test", **WORKER_ENV}
+    env = worker_env_on(connection.settings_dict["NAME"], WORKER_ENV)
     http = httpx.Client(base_url=setup["server"].url, timeout=30,
                         headers={"Authorization": f"Bearer {team.jwt()}"})
 

@@ -41,7 +41,7 @@ from apps.formulas import (
     last_modified_time_from_field,
     parse,
 )
-from apps.formulas.fieldtypes import SELECT, TEXT, display_text, field_type
+from apps.formulas.fieldtypes import SELECT, TEXT, field_type, primary_text
 
 from ..clients import connection_client
 from ..exceptions import (
@@ -383,8 +383,7 @@ def _primary_texts(linked: dict, record_ids: set[str]) -> dict[str, str]:
     texts = {}
     for record_id, fields in rows:
         value = fields.get(primary["name"])
-        texts[record_id] = value if isinstance(value, str) else display_text(
-            primary["type"], primary["options"], value)
+        texts[record_id] = primary_text(primary["type"], primary["options"], value)
     return texts
 
 

@@ -69,6 +69,32 @@ def _lookup_keys(spec: FieldSpec, value: str) -> tuple[list[str], list]:
     raise Unsortable(spec.name)
 
 
+def _objects_last(value: str) -> str:
+    """A formula's or rollup's errors and NaN or Infinity (objects in the JSON) sort after
+    every value, as the sandbox sorts them."""
+    return f"COALESCE(jsonb_typeof({value}) = 'object', FALSE)"
+
+
+def _object_text(value: str) -> str:
+    return f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN lower(({value})::text) END) " \
+        'COLLATE "C"'
+
+
+def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
+    result_type, _options = shown_type(spec.type, spec.options)
+    shown = field_type(result_type).value
+    if shown in (NUMBER, CHECKBOX):
+        return sort_keys(FieldSpec(spec.name, result_type))
+    if shown in (TEXT, SELECT, DATE):
+        return _text_key(spec)
+    if shown == LOOKUP:
+        # A formula whose values are lists of text (observed so by the mirror).
+        texts = FieldSpec(spec.name, "multipleLookupValues",
+                          {"result": {"type": "singleLineText"}})
+        return _lookup_keys(texts, f"fields -> {_quote(spec.name)}")
+    raise Unsortable(spec.name)
+
+
 def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
     """SQL expressions (and their params) that order rows by `spec` ascending,
     NULL meaning blank."""
@@ -76,14 +102,8 @@ def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
     value = f"fields -> {_quote(spec.name)}"
     shown = kind.value
     if shown == RESULT:
-        result_type, _options = shown_type(spec.type, spec.options)
-        shown = field_type(result_type).value
-        if shown in (NUMBER, CHECKBOX):
-            spec = FieldSpec(spec.name, result_type)
-        elif shown in (TEXT, SELECT, DATE):
-            return _text_key(spec)
-        else:
-            raise Unsortable(spec.name)
+        keys, params = _result_keys(spec)
+        return [_objects_last(value), *keys, _object_text(value)], params
     if shown in (NUMBER, CHECKBOX):
         try:
             sql, params = compile_sort_key(spec.name, {spec.name: spec})

@@ -152,6 +152,8 @@ _KIND_OF_VALUE = (
     "CASE jsonb_typeof(kv.value) WHEN 'string' THEN CASE "
     "WHEN kv.value #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}' THEN 'dateTime' "
     "WHEN kv.value #>> '{}' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN 'date' ELSE 'string' END "
+    "WHEN 'array' THEN CASE WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(kv.value) AS _e "
+    "WHERE jsonb_typeof(_e) <> 'string') THEN 'texts' ELSE 'array' END "
     "ELSE jsonb_typeof(kv.value) END")
 
 

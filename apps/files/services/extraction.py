@@ -103,19 +103,62 @@ def _finish(file_id, *, outcome: dict | None, failure: ExtractionFailure | None)
             FileContent.objects.filter(file=file).delete()
             file.status = File.Status.FAILED
             file.error_code, file.error_message = failure.code, failure.message
+        file.lease_expires_at = None
         file.save(update_fields=["status", "processed_at", "error_code", "error_message",
-                                 "updated_at"])
+                                 "lease_expires_at", "updated_at"])
     return file
+
+
+WORKER_LOST = "ERROR_WORKER_LOST"
+
+
+def extraction_lease() -> timedelta:
+    """How long an extraction holds its file: its time limit, the child's grace and a margin.
+    No extraction outlives it (the child is killed at its limit), so a file still
+    `processing` past it was left by a worker that died."""
+    return timedelta(seconds=settings.FILES_EXTRACT_TIMEOUT_SECONDS
+                     + WALL_CLOCK_GRACE_SECONDS + settings.FILES_EXTRACT_LEASE_MARGIN_SECONDS)
+
+
+def _worker_lost(file: File) -> None:
+    FileContent.objects.filter(file=file).delete()
+    file.status, file.lease_expires_at = File.Status.FAILED, None
+    file.error_code = WORKER_LOST
+    file.error_message = (f"The extraction was interrupted {file.attempts} times (its worker "
+                          "stopped); retry it.")
+    file.save(update_fields=["status", "lease_expires_at", "error_code", "error_message",
+                             "updated_at"])
+
+
+def _claim(file_id) -> tuple[File | None, File | None]:
+    """(the file to extract now or None, the file as it is). A file another worker's
+    extraction holds is left to it: if that worker died, the reaper queues it again once
+    the lease ends."""
+    now = timezone.now()
+    with transaction.atomic():
+        file = File.objects.select_for_update().filter(pk=parse_id(file_id)).first()
+        if file is None or file.status == File.Status.PROCESSED:
+            return None, file
+        if (file.status == File.Status.PROCESSING and file.lease_expires_at is not None
+                and file.lease_expires_at > now):
+            return None, file
+        if file.attempts >= settings.FILES_JOB_MAX_ATTEMPTS:
+            _worker_lost(file)
+            return None, file
+        file.status, file.attempts = File.Status.PROCESSING, file.attempts + 1
+        file.processing_started_at, file.lease_expires_at = now, now + extraction_lease()
+        file.error_code = file.error_message = ""
+        file.save(update_fields=["status", "attempts", "processing_started_at",
+                                 "lease_expires_at", "error_code", "error_message",
+                                 "updated_at"])
+    return file, file
 
 
 def file_extract(*, file_id) -> File | None:
     """Extract a file's text and tables; None when the file has been deleted meanwhile."""
-    file = File.objects.filter(pk=parse_id(file_id)).first()
-    if file is None or file.status == File.Status.PROCESSED:
-        return file
-    File.objects.filter(pk=file.pk).update(
-        status=File.Status.PROCESSING, processing_started_at=timezone.now(), error_code="",
-        error_message="", updated_at=timezone.now())
+    file, current = _claim(file_id)
+    if file is None:
+        return current
     started = time.monotonic()
     outcome, failure = None, None
     try:
@@ -155,9 +198,38 @@ def file_extraction_retry(*, file_id) -> File:
             raise FileNotRetryable(
                 f"The file is {file.status}; only a failed file, or one stuck for "
                 f"{int(stale_after().total_seconds())} s, is extracted again.")
-        file.status = File.Status.UPLOADED
+        file.status, file.attempts, file.lease_expires_at = File.Status.UPLOADED, 0, None
         file.error_code = file.error_message = ""
-        file.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        file.save(update_fields=["status", "attempts", "lease_expires_at", "error_code",
+                                 "error_message", "updated_at"])
         enqueue_on_commit("files.file_extract", file_id=str(file.id),
                           schema_name=connection.schema_name)
     return file
+
+
+def extractions_reap() -> int:
+    """Extractions of this schema no worker is running: `processing` past the lease (the
+    worker died) and `uploaded` for longer than a lease (the message was lost). Each is
+    queued again, or failed with ERROR_WORKER_LOST after FILES_JOB_MAX_ATTEMPTS."""
+    now = timezone.now()
+    stale = (File.objects.filter(status=File.Status.PROCESSING, lease_expires_at__lt=now)
+             | File.objects.filter(status=File.Status.UPLOADED,
+                                   updated_at__lt=now - extraction_lease()))
+    count = 0
+    for file_id in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            file = File.objects.select_for_update(skip_locked=True).filter(pk=file_id).first()
+            if file is None or not file.is_busy or (
+                    file.lease_expires_at is not None and file.lease_expires_at > now):
+                continue
+            if file.attempts >= settings.FILES_JOB_MAX_ATTEMPTS:
+                _worker_lost(file)
+            else:
+                file.status, file.lease_expires_at = File.Status.UPLOADED, None
+                file.save(update_fields=["status", "lease_expires_at", "updated_at"])
+                enqueue_on_commit("files.file_extract", file_id=str(file.pk),
+                                  schema_name=connection.schema_name)
+            count += 1
+    if count:
+        logger.warning("reaped %s extraction(s) in %s", count, connection.schema_name)
+    return count

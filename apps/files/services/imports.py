@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.airtable import services as airtable_services
@@ -162,11 +164,60 @@ def _message(error: ApplicationError) -> str:
     return str(error.detail)[:MAX_ERROR_CHARS]
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.FILES_IMPORT_LEASE_SECONDS)
+
+
+def _mine(job: ImportJob):
+    """The job's row while this attempt holds it: none once it was deleted, or taken over
+    by a later attempt after this one's lease ended."""
+    return ImportJob.objects.filter(pk=job.pk, attempts=job.attempts,
+                                    status=ImportJob.Status.RUNNING)
+
+
 def _save_progress(job: ImportJob) -> bool:
-    """False when the job (or its file) was deleted meanwhile."""
-    return ImportJob.objects.filter(pk=job.pk).update(
+    """Progress, with the lease renewed; False when the job was deleted or taken over."""
+    return _mine(job).update(
         total=job.total, done=job.done, created_count=job.created_count,
-        failed_count=job.failed_count, failed_rows=job.failed_rows) == 1
+        failed_count=job.failed_count, failed_rows=job.failed_rows, pending_since=None,
+        lease_expires_at=timezone.now() + _lease()) == 1
+
+
+def _batch_sending(job: ImportJob) -> bool:
+    """Mark the next batch as on its way (committed before it is sent)."""
+    return _mine(job).update(pending_since=timezone.now(),
+                             lease_expires_at=timezone.now() + _lease()) == 1
+
+
+def _already_created(job: ImportJob, numbered: list[tuple[int, dict[str, Any]]],
+                     since) -> set[int]:
+    """Rows of the batch an attempt that died had sent: records of the table created since
+    it marked the batch, with the same values. They are not sent again."""
+    moment = (since - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    found, offset = [], None
+    while True:
+        page = airtable_services.record_list(
+            base_id=job.base_id, table=job.table, consistency="live", page_size=100,
+            filter_by_formula=f"IS_AFTER(CREATED_TIME(), '{moment}')", offset=offset)
+        found += [record["fields"] for record in page["records"]]
+        offset = page.get("offset")
+        if not offset:
+            break
+    done = set()
+    for row, fields in numbered:
+        match = next((index for index, record in enumerate(found)
+                      if all(str(record.get(name)) == str(value)
+                             for name, value in fields.items())), None)
+        if match is not None:
+            found.pop(match)
+            done.add(row)
+    return done
+
+
+class ImportInterrupted(ApplicationError):
+    code = "ERROR_WORKER_LOST"
+    status = 503
+    title = "Import interrupted"
 
 
 def _finish(job: ImportJob, *, error: ApplicationError | None = None) -> None:
@@ -174,10 +225,11 @@ def _finish(job: ImportJob, *, error: ApplicationError | None = None) -> None:
     if error is not None:
         job.error_code, job.error_message = error.code, _message(error)
     job.finished_at = timezone.now()
-    updated = ImportJob.objects.filter(pk=job.pk).update(
+    updated = ImportJob.objects.filter(pk=job.pk, attempts=job.attempts).update(
         status=job.status, error_code=job.error_code, error_message=job.error_message,
         finished_at=job.finished_at, done=job.done, created_count=job.created_count,
-        failed_count=job.failed_count, failed_rows=job.failed_rows)
+        failed_count=job.failed_count, failed_rows=job.failed_rows, lease_expires_at=None,
+        pending_since=None)
     if not updated:
         return
     schema_name = connection.schema_name
@@ -187,14 +239,39 @@ def _finish(job: ImportJob, *, error: ApplicationError | None = None) -> None:
                    file_id=str(job.file_id), status=job.status)
 
 
+def _interrupted(job: ImportJob) -> ImportInterrupted:
+    return ImportInterrupted(f"The import was interrupted {job.attempts} times (its worker "
+                             f"stopped) after {job.done} of {job.total} rows.")
+
+
+def _claim(job_id) -> tuple[ImportJob | None, ImportJob | None]:
+    """(the job to run now or None, the job as it is). A job another attempt holds is left
+    to it; if that worker died, the reaper queues it again once the lease ends."""
+    now = timezone.now()
+    with transaction.atomic():
+        job = (ImportJob.objects.select_for_update(of=("self",)).select_related("file")
+               .filter(pk=parse_id(job_id)).first())
+        if job is None or not job.is_busy:
+            return None, job
+        if (job.status == ImportJob.Status.RUNNING and job.lease_expires_at is not None
+                and job.lease_expires_at > now):
+            return None, job
+        if job.attempts >= settings.FILES_JOB_MAX_ATTEMPTS:
+            _finish(job, error=_interrupted(job))
+            return None, job
+        job.status, job.attempts = ImportJob.Status.RUNNING, job.attempts + 1
+        job.started_at = job.started_at or now
+        job.lease_expires_at = now + _lease()
+        job.save(update_fields=["status", "attempts", "started_at", "lease_expires_at"])
+    return job, job
+
+
 def import_job_run(*, job_id) -> ImportJob | None:
-    """Run an import job; resumes after the rows already done if it runs again."""
-    job = ImportJob.objects.select_related("file").filter(pk=parse_id(job_id)).first()
-    if job is None or not job.is_busy:
-        return job
-    job.status = ImportJob.Status.RUNNING
-    job.started_at = job.started_at or timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(status=job.status, started_at=job.started_at)
+    """Run an import job; resumes after the rows already done if it runs again, without
+    sending twice the rows of a batch a dead worker had sent."""
+    job, current = _claim(job_id)
+    if job is None:
+        return current
     source = file_table_get(file=job.file, name=job.sheet)
     if source is None:
         _finish(job, error=FileHasNoTable(f"The file no longer has a table {job.sheet!r}."))
@@ -207,13 +284,23 @@ def import_job_run(*, job_id) -> ImportJob | None:
     importer = _Importer(job, source, {field["name"]: field["type"]
                                        for field in target["fields"]})
     job.total = len(importer.rows)
+    sent_before = job.pending_since
     try:
         while job.done < job.total:
             start = job.done
             numbered = [(start + offset + 1, importer.fields(row)) for offset, row in
                         enumerate(importer.rows[start:start + BATCH_SIZE])]
-            created, failed = importer.batch(numbered)
-            job.done = start + len(numbered)
+            count = len(numbered)
+            created = 0
+            if sent_before is not None:
+                landed = _already_created(job, numbered, sent_before)
+                numbered = [item for item in numbered if item[0] not in landed]
+                created, sent_before = len(landed), None
+            if not _batch_sending(job):
+                return None
+            made, failed = importer.batch(numbered) if numbered else (0, [])
+            created += made
+            job.done = start + count
             job.created_count += created
             job.failed_count += len(failed)
             room = MAX_FAILED_ROWS_KEPT - len(job.failed_rows)
@@ -233,3 +320,35 @@ def import_job_run(*, job_id) -> ImportJob | None:
         return job
     _finish(job)
     return job
+
+
+def import_jobs_reap() -> int:
+    """Imports of this schema no worker is running: `running` past the lease (the worker
+    died) and `queued` for longer than a lease (the message was lost). Each is queued again,
+    or failed with ERROR_WORKER_LOST after FILES_JOB_MAX_ATTEMPTS."""
+    now = timezone.now()
+    stale = (ImportJob.objects.filter(status=ImportJob.Status.RUNNING, lease_expires_at__lt=now)
+             | ImportJob.objects.filter(status=ImportJob.Status.QUEUED,
+                                        created_at__lt=now - _lease(),
+                                        lease_expires_at__isnull=True)
+             | ImportJob.objects.filter(status=ImportJob.Status.QUEUED,
+                                        lease_expires_at__lt=now))
+    count = 0
+    for job_id in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+            if job is None or not job.is_busy or (
+                    job.status == ImportJob.Status.RUNNING and job.lease_expires_at > now):
+                continue
+            if job.attempts >= settings.FILES_JOB_MAX_ATTEMPTS:
+                _finish(job, error=_interrupted(job))
+            else:
+                # Queued again, claimable at once, and not reaped again for a lease.
+                job.status, job.lease_expires_at = ImportJob.Status.QUEUED, now + _lease()
+                job.save(update_fields=["status", "lease_expires_at"])
+                enqueue_on_commit("files.import_job_run", job_id=str(job.pk),
+                                  schema_name=connection.schema_name)
+            count += 1
+    if count:
+        logger.warning("reaped %s import job(s) in %s", count, connection.schema_name)
+    return count

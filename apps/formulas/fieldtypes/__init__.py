@@ -32,6 +32,8 @@ from .base import (
     display_text,
     field_type,
     field_types,
+    primary_text,
+    primary_text_sql,
     register,
     shown_type,
 )
@@ -58,6 +60,8 @@ __all__ = [
     "infer_rollup_result",
     "observed_result",
     "plain_number",
+    "primary_text",
+    "primary_text_sql",
     "register",
     "shown_type",
 ]

@@ -51,6 +51,11 @@ class FieldType:
         """``value`` as text (see :func:`apps.formulas.fieldtypes.display_text`)."""
         return plain_text(value, link_names)
 
+    def display_sql(self, value: str, options) -> str | None:
+        """:meth:`display` in the field's own formats as text SQL of ``value`` (SQL of the
+        stored jsonb), NULL for a blank; None when PostgreSQL cannot say it exactly."""
+        return None
+
     def display_html(self, value, options, *, link_names) -> str:
         """``value`` as escaped HTML for a grid cell, in the field's own formats (long
         values shortened to a cell's width)."""
@@ -114,3 +119,16 @@ def display_text(type_name: str, options: dict | None, value: object, *,
     return field_type(type_name).display(value, options, zone=zone,
                                          link_names=link_names or {},
                                          field_format=field_format)
+
+
+def primary_text(type_name: str, options: dict | None, value: object) -> str:
+    """What a link to a record shows: the value of its primary field (of ``type_name``) as
+    text, in the field's own formats (a date as the field's date format, a number by its
+    precision)."""
+    return display_text(type_name, options, value, zone=None, field_format=True)
+
+
+def primary_text_sql(type_name: str, options: dict | None, value: str) -> str | None:
+    """:func:`primary_text` as text SQL of ``value`` (SQL of the stored jsonb), NULL for a
+    blank; None when PostgreSQL cannot say it exactly."""
+    return field_type(type_name).display_sql(value, options)

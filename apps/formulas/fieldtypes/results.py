@@ -172,8 +172,10 @@ def infer_rollup_result(root, target: tuple[str, dict | None]) -> dict:
 
 def observed_result(kinds: dict[str, int]) -> str | None:
     """The type a computed field's stored values show, from counts of their JSON kinds
-    (``number``, ``boolean``, ``string``, ``date``, ``dateTime``, ``array``; objects,
-    which are errors, do not count), or None when they show nothing definite."""
+    (``number``, ``boolean``, ``string``, ``date``, ``dateTime``, ``texts`` for lists of
+    text, ``array``; objects, which are errors, do not count), or None when they show
+    nothing definite. A formula over a lookup (``ARRAYUNIQUE({Lookup})``) holds lists of
+    text whatever type it declares: it reads as a lookup of text."""
     seen = {kind for kind, count in kinds.items() if count and kind != "object"}
     if not seen:
         return None
@@ -187,4 +189,6 @@ def observed_result(kinds: dict[str, int]) -> str | None:
         return "date"
     if seen <= {"string", "date", "dateTime"}:
         return "singleLineText"
+    if seen == {"texts"}:
+        return "multipleLookupValues"
     return None

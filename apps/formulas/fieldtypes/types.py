@@ -7,6 +7,7 @@ import re
 from html import escape
 from urllib.parse import urlparse
 
+from . import display_sql
 from .base import (
     CHECKBOX,
     DATE,
@@ -58,6 +59,9 @@ class TextType(FieldType):
     def display(self, value, options, *, zone, link_names, field_format):
         return plain_text(value, link_names)
 
+    def display_sql(self, value, options):
+        return display_sql.json_text(value)
+
 
 @register
 class SingleLineTextType(TextType):
@@ -104,6 +108,9 @@ class BarcodeType(TextType):
     value = OBJECT
     label = "text"
 
+    def display_sql(self, value, options):
+        return f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN {value} ->> 'text' END)"
+
 
 # --- numbers ----------------------------------------------------------------------------------
 
@@ -131,6 +138,13 @@ class NumberKind(FieldType):
     def number_text(self, value, options):
         return number_text(value, options)
 
+    def display_sql(self, value, options):
+        return self.number_sql(display_sql.json_number(value), options)
+
+    def number_sql(self, number, options):
+        """:meth:`number_text` as SQL of the float8 ``number``."""
+        return display_sql.number_text(number, options)
+
 
 @register
 class NumberType(NumberKind):
@@ -149,6 +163,9 @@ class CurrencyType(NumberKind):
         symbol = options.get("symbol", "$")
         return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
 
+    def number_sql(self, number, options):
+        return display_sql.currency_text(number, options)
+
 
 @register
 class PercentType(NumberKind):
@@ -156,6 +173,9 @@ class PercentType(NumberKind):
 
     def number_text(self, value, options):
         return percent_text(value, options)
+
+    def number_sql(self, number, options):
+        return display_sql.percent_text(number, options)
 
 
 @register
@@ -165,6 +185,9 @@ class DurationType(NumberKind):
     def number_text(self, value, options):
         return duration_text(value, options)
 
+    def number_sql(self, number, options):
+        return display_sql.duration_text(number, options)
+
 
 @register
 class RatingType(NumberKind):
@@ -172,6 +195,9 @@ class RatingType(NumberKind):
 
     def number_text(self, value, options):
         return plain_number(value)
+
+    def number_sql(self, number, options):
+        return display_sql.plain_number(number)
 
 
 @register
@@ -183,6 +209,9 @@ class AutoNumberType(NumberKind):
     def number_text(self, value, options):
         return plain_number(value)
 
+    def number_sql(self, number, options):
+        return display_sql.plain_number(number)
+
 
 @register
 class CountType(NumberKind):
@@ -193,6 +222,9 @@ class CountType(NumberKind):
 
     def number_text(self, value, options):
         return plain_number(value)
+
+    def number_sql(self, number, options):
+        return display_sql.plain_number(number)
 
 
 # --- checkbox, selects, dates -----------------------------------------------------------------
@@ -249,6 +281,9 @@ class DateType(FieldType):
             return plain_text(value, link_names)
         return moment_text(value, options, zone, with_time=False, field_format=field_format)
 
+    def display_sql(self, value, options):
+        return display_sql.moment_text(value, options, with_time=False)
+
 
 @register
 class DateTimeType(DateType):
@@ -259,6 +294,9 @@ class DateTimeType(DateType):
             return plain_text(value, link_names)
         return moment_text(value, options, zone, with_time=True, field_format=field_format)
 
+    def display_sql(self, value, options):
+        return display_sql.moment_text(value, options, with_time=True)
+
 
 class _RecordTimeType(DateTimeType):
     computed = True
@@ -268,6 +306,10 @@ class _RecordTimeType(DateTimeType):
         result = (options or {}).get("result") or {}
         return super().display(value, result.get("options"), zone=zone, link_names=link_names,
                                field_format=field_format)
+
+    def display_sql(self, value, options):
+        result = (options or {}).get("result") or {}
+        return super().display_sql(value, result.get("options"))
 
 
 @register
@@ -422,6 +464,17 @@ class _ResultType(FieldType):
             return str(value["specialValue"])
         return shown.display(value, result_options, zone=zone, link_names=link_names,
                              field_format=field_format)
+
+    def display_sql(self, value, options):
+        result_type, result_options = shown_type(self.type, options)
+        shown = field_type(result_type)
+        inner = None if shown.value in (RESULT, LOOKUP) else \
+            shown.display_sql(value, result_options)
+        if inner is None:
+            return None
+        # Errors and NaN or Infinity show as their text, as display_text() does.
+        return (f"(CASE WHEN jsonb_typeof({value}) = 'object' THEN COALESCE("
+                f"{value} ->> 'error', {value} ->> 'specialValue') ELSE {inner} END)")
 
 
 @register

@@ -15,6 +15,7 @@ from ..fieldtypes import (
     SELECTS,
     TEXT,
     field_type,
+    primary_text_sql,
 )
 from .core import Sql, as_text, build, iso_to_timestamp, quote_literal
 
@@ -99,12 +100,14 @@ def _scope_literal(scope):
 
 
 def linked_primary_text(spec):
-    """Text SQL of the primary value of a linked row (``_linked``); NotCompilable when the
-    linked table's primary field is not plain text."""
+    """Text SQL of what a link to a linked row (``_linked``) shows: its primary value as
+    text in the primary field's own formats; NotCompilable when SQL cannot show it."""
     primary = spec.link.primary
-    if field_type(primary.type).value not in (TEXT, SELECT):
+    shown = primary_text_sql(primary.type, primary.options,
+                             f"_linked.fields->{quote_literal(primary.name)}")
+    if shown is None:
         raise NotCompilable(f"links of {{{spec.name}}} show a {primary.type} primary field")
-    return _text(f"_linked.fields->{quote_literal(primary.name)}").sql
+    return shown
 
 
 def _read_link_names(spec, value):
@@ -168,6 +171,9 @@ def _read_computed(spec, value):
     if kind == CHECKBOX:
         plain = _read_plain("checkbox", value, spec.name)
         return Sql(plain.sql, kind="bool", err=err)
+    if kind == LOOKUP:
+        # A formula whose values are lists of text (observed so by the mirror).
+        return _array(value, "text")
     raise NotCompilable(f"field {{{spec.name}}} with {result} results")
 
 

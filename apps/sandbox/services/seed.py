@@ -17,7 +17,7 @@ from ..state import base_state_load
 from .compute import recompute
 from .meta import base_create, field_create, table_create
 from .records import FieldWriter
-from .tokens import token_create, token_ensure
+from .tokens import token_for_seed
 from .work import Work, base_locked
 
 DEMO_BASE_NAME = "Demo CRM"
@@ -248,13 +248,9 @@ def sandbox_seed_demo(*, records: int, token: str | None = None) -> tuple[str, s
     """
     if type(records) is not int or records < 0:
         raise ValueError("records must be a whole number, 0 or more")
-    if token is None:
-        owner, token = token_create(name="demo")
-    else:
-        owner = token_ensure(raw=token, name="demo")
-        existing = SandboxBase.objects.filter(token=owner, name=DEMO_BASE_NAME).first()
-        if existing is not None:
-            return existing.id, token
+    owner, token, existing = token_for_seed(raw=token, name="demo", base_name=DEMO_BASE_NAME)
+    if existing is not None:
+        return existing.id, token
     with transaction.atomic():
         base = base_create(token=owner, name=DEMO_BASE_NAME, tables=[COMPANIES]).base
         table_ids = _schema(owner, base)

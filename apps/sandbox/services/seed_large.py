@@ -20,6 +20,7 @@ they are random, as Airtable's are).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,7 +34,7 @@ from ..state import base_state_load
 from .compute import recompute
 from .meta import base_create, field_create, table_create
 from .records import FieldWriter
-from .tokens import token_create, token_ensure
+from .tokens import token_for_seed
 from .work import Work, base_locked
 
 DEFAULT_RECORDS = 50_000
@@ -65,59 +66,64 @@ BIG_TABLE = "Events"
 BIG_SHARE = 0.2
 
 ONE, MANY, SELF = "one", "many", "self"
-# (table, link field, linked table, kind): "one" links a record to at most one record of
-# the other table (its other side links to many), "many" to several, "self" within a table.
-RELATIONSHIPS = [
-    ("Countries", "Region", "Regions", ONE), ("Offices", "Country", "Countries", ONE),
-    ("Departments", "Office", "Offices", ONE), ("Teams", "Department", "Departments", ONE),
-    ("Employees", "Team", "Teams", ONE), ("Employees", "Office", "Offices", ONE),
-    ("Employees", "Manager", "Employees", SELF), ("Employees", "Skills", "Skills", MANY),
-    ("Companies", "Industry", "Industries", ONE), ("Companies", "Country", "Countries", ONE),
-    ("Companies", "Parent company", "Companies", SELF),
-    ("Companies", "Account owner", "Employees", ONE),
-    ("Contacts", "Company", "Companies", ONE), ("Contacts", "Country", "Countries", ONE),
-    ("Deals", "Company", "Companies", ONE), ("Deals", "Contacts", "Contacts", MANY),
-    ("Deals", "Owner", "Employees", ONE), ("Deals", "Products", "Products", MANY),
-    ("Products", "Category", "Categories", ONE), ("Products", "Suppliers", "Suppliers", MANY),
-    ("Categories", "Parent category", "Categories", SELF),
-    ("Suppliers", "Country", "Countries", ONE), ("Suppliers", "Buyer", "Employees", ONE),
-    ("Warehouses", "Office", "Offices", ONE), ("Warehouses", "Manager", "Employees", ONE),
-    ("Stock items", "Product", "Products", ONE), ("Stock items", "Warehouse", "Warehouses", ONE),
-    ("Orders", "Company", "Companies", ONE), ("Orders", "Contact", "Contacts", ONE),
-    ("Orders", "Deal", "Deals", ONE), ("Orders", "Sales rep", "Employees", ONE),
-    ("Order lines", "Order", "Orders", ONE), ("Order lines", "Product", "Products", ONE),
-    ("Order lines", "Stock item", "Stock items", ONE),
-    ("Order lines", "Picker", "Employees", ONE),
-    ("Invoices", "Order", "Orders", ONE), ("Invoices", "Company", "Companies", ONE),
-    ("Invoices", "Billing contact", "Contacts", ONE),
-    ("Payments", "Invoice", "Invoices", ONE), ("Payments", "Company", "Companies", ONE),
-    ("Shipments", "Order", "Orders", ONE), ("Shipments", "Carrier", "Carriers", ONE),
-    ("Shipments", "Warehouse", "Warehouses", ONE), ("Shipments", "Recipient", "Contacts", ONE),
-    ("Projects", "Client", "Companies", ONE), ("Projects", "Members", "Employees", MANY),
-    ("Projects", "Department", "Departments", ONE), ("Projects", "Contract", "Contracts", ONE),
-    ("Tasks", "Project", "Projects", ONE), ("Tasks", "Assignees", "Employees", MANY),
-    ("Tasks", "Blocked by", "Tasks", SELF), ("Tasks", "Tickets", "Tickets", MANY),
-    ("Time entries", "Task", "Tasks", ONE), ("Time entries", "Employee", "Employees", ONE),
-    ("Tickets", "Company", "Companies", ONE), ("Tickets", "Contact", "Contacts", ONE),
-    ("Tickets", "Product", "Products", ONE), ("Tickets", "Assignee", "Employees", ONE),
-    ("Tickets", "Related tickets", "Tickets", SELF),
-    ("Campaigns", "Audience", "Contacts", MANY), ("Campaigns", "Owner", "Employees", ONE),
-    ("Leads", "Campaign", "Campaigns", ONE), ("Leads", "Company", "Companies", ONE),
-    ("Leads", "Owner", "Employees", ONE), ("Leads", "Converted contact", "Contacts", ONE),
-    ("Events", "Contact", "Contacts", ONE), ("Events", "Company", "Companies", ONE),
-    ("Events", "Deal", "Deals", ONE), ("Events", "Employee", "Employees", ONE),
-    ("Events", "Campaign", "Campaigns", ONE), ("Events", "Product", "Products", ONE),
-    ("Venues", "Country", "Countries", ONE),
-    ("Meetings", "Venue", "Venues", ONE), ("Meetings", "Attendees", "Contacts", MANY),
-    ("Meetings", "Hosts", "Employees", MANY), ("Meetings", "Deal", "Deals", ONE),
-    ("Meetings", "Project", "Projects", ONE),
-    ("Contracts", "Company", "Companies", ONE), ("Contracts", "Deal", "Deals", ONE),
-    ("Contracts", "Products", "Products", MANY),
-    ("Assets", "Holder", "Employees", ONE), ("Assets", "Office", "Offices", ONE),
-    ("Assets", "Supplier", "Suppliers", ONE), ("Assets", "Category", "Categories", ONE),
-    ("Documents", "Contracts", "Contracts", MANY), ("Documents", "Projects", "Projects", MANY),
-    ("Documents", "Author", "Employees", ONE), ("Documents", "Company", "Companies", ONE),
-]
+_ARROWS = {">": ONE, ">>": MANY, "~": SELF}
+
+
+def _relationships(text: str) -> list[tuple[str, str, str, str]]:
+    """(table, link field, linked table, kind) of each ``Table: Link > Linked; ...`` line;
+    an indented line goes on with the table above it."""
+    found, owner = [], ""
+    for line in text.strip("\n").splitlines():
+        if not line.startswith("        "):
+            owner, line = (part.strip() for part in line.split(":", 1))
+        for item in filter(None, (part.strip() for part in line.split(";"))):
+            link, arrow, linked = re.fullmatch(r"(.+?) (>>|>|~) (.+)", item).groups()
+            found.append((owner, link, linked, _ARROWS[arrow]))
+    return found
+
+
+# "Link > Table" links a record to at most one record of the other table (its other side
+# links to many), "Link >> Table" to several, "Link ~ Table" within the same table.
+RELATIONSHIPS = _relationships("""
+    Countries: Region > Regions
+    Offices: Country > Countries
+    Departments: Office > Offices
+    Teams: Department > Departments
+    Employees: Team > Teams; Office > Offices; Manager ~ Employees; Skills >> Skills
+    Companies: Industry > Industries; Country > Countries; Parent company ~ Companies;
+        Account owner > Employees
+    Contacts: Company > Companies; Country > Countries
+    Deals: Company > Companies; Contacts >> Contacts; Owner > Employees; Products >> Products
+    Products: Category > Categories; Suppliers >> Suppliers
+    Categories: Parent category ~ Categories
+    Suppliers: Country > Countries; Buyer > Employees
+    Warehouses: Office > Offices; Manager > Employees
+    Stock items: Product > Products; Warehouse > Warehouses
+    Orders: Company > Companies; Contact > Contacts; Deal > Deals; Sales rep > Employees
+    Order lines: Order > Orders; Product > Products; Stock item > Stock items;
+        Picker > Employees
+    Invoices: Order > Orders; Company > Companies; Billing contact > Contacts
+    Payments: Invoice > Invoices; Company > Companies
+    Shipments: Order > Orders; Carrier > Carriers; Warehouse > Warehouses; Recipient > Contacts
+    Projects: Client > Companies; Members >> Employees; Department > Departments;
+        Contract > Contracts
+    Tasks: Project > Projects; Assignees >> Employees; Blocked by ~ Tasks; Tickets >> Tickets
+    Time entries: Task > Tasks; Employee > Employees
+    Tickets: Company > Companies; Contact > Contacts; Product > Products; Assignee > Employees;
+        Related tickets ~ Tickets
+    Campaigns: Audience >> Contacts; Owner > Employees
+    Leads: Campaign > Campaigns; Company > Companies; Owner > Employees;
+        Converted contact > Contacts
+    Events: Contact > Contacts; Company > Companies; Deal > Deals; Employee > Employees;
+        Campaign > Campaigns; Product > Products
+    Venues: Country > Countries
+    Meetings: Venue > Venues; Attendees >> Contacts; Hosts >> Employees; Deal > Deals;
+        Project > Projects
+    Contracts: Company > Companies; Deal > Deals; Products >> Products
+    Assets: Holder > Employees; Office > Offices; Supplier > Suppliers; Category > Categories
+    Documents: Contracts >> Contracts; Projects >> Projects; Author > Employees;
+        Company > Companies
+""")
 
 WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
          "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture", "Massive", "Oscorp", "Nakatomi",
@@ -586,13 +592,9 @@ def sandbox_seed_large(*, records: int = DEFAULT_RECORDS, seed: int = 0,
     if type(seed) is not int:
         raise ValueError("seed must be a whole number")
     name = large_base_name(records, seed)
-    if token is None:
-        owner, token = token_create(name="large base")
-    else:
-        owner = token_ensure(raw=token, name="large base")
-        existing = SandboxBase.objects.filter(token=owner, name=name).first()
-        if existing is not None:
-            return existing.id, token
+    owner, token, existing = token_for_seed(raw=token, name="large base", base_name=name)
+    if existing is not None:
+        return existing.id, token
     with transaction.atomic():
         base = base_create(token=owner, name=name, tables=[_table_spec(SHAPE.tables[0])]).base
         _schema(owner, base)
