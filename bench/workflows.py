@@ -1,16 +1,22 @@
 """Workflows benchmark: the schedule tick, run throughput and trigger latency.
 
     python bench/workflows.py [--runs 200] [--schedules 10000]
+    python bench/workflows.py --faults 500
 
-1. The schedule tick over the public schedule table with `--schedules` active rows:
-   (a) every row due (the worst case: claim, fire, move to the next slot), with a start
-   that does nothing, so the figure is the scheduler's own; (b) 1 % of them due, each
-   starting a real run in its tenant (rows written, tasks queued to Redis).
+1. The schedule tick over the public schedule table with `--schedules` active rows of
+   real cron workflows: (a) 1 % of them due (the every-minute case), (b) none due, (c) all
+   of them due at once (the worst case); each due row starts a real run (claim, run rows
+   written in bulk, the next slot saved, the queue messages sent on commit). Then the
+   fan-out a worker does of those messages into one task per run.
 2. Runs per second of a one-step workflow (whoami) with 1 and 2 Celery worker processes
    (concurrency 1 each): `--runs` runs queued at once, wall time until all have ended.
 3. Trigger → start (the run's started_at minus its created_at) p50/p95 for manual
    triggers, webhook calls and record changes (a write-through create), spaced 100 ms
    apart with 1 worker; the webhook's answer time p50/p95 over HTTP (gunicorn, 2 workers).
+4. `--faults N` (alone): N runs of a write workflow (read, update_records, http_request,
+   read) while a `celery worker -B` is SIGKILLed at random every few seconds (N / 25 times,
+   at least 4): how many ended succeeded, records whose stamp is not their run's, and HTTP
+   deliveries against distinct Idempotency-Keys.
 """
 
 import argparse
@@ -60,50 +66,87 @@ def wait_until_finished(schema: str, run_ids: list[int], timeout: float = 600) -
 
 
 def tick_bench(tenant, owner, count: int) -> list[tuple[str, str]]:
+    from celery import current_app
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
     from apps.schedules.models import Schedule
     from apps.schedules.services import schedules_claim_due
-    from apps.workflows import services
-    from apps.workflows.models import Workflow
+    from apps.workflows import services, tasks
+    from apps.workflows.models import Workflow, WorkflowRun
 
-    due = max(1, count // 100)
+    def tick(now) -> tuple[int, float]:
+        started = time.perf_counter()
+        fired = schedules_claim_due(now=now, batch=settings.WORKFLOWS_SCHEDULE_BATCH,
+                                    start=lambda schema, slots:
+                                    services.schedules_fire(schema_name=schema, slots=[
+                                        (row.workflow_id, at) for row, at in slots]))
+        return fired, time.perf_counter() - started
+
+    def runs_made() -> list[int]:
+        with tenant_context(tenant):
+            return list(WorkflowRun.objects.filter(workflow__name__startswith="Tick bench")
+                        .values_list("pk", flat=True))
+
+    zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney"]
     with tenant_context(tenant):
         Workflow.objects.filter(name__startswith="Tick bench").delete()
-        workflows = [services.workflow_create(actor_id=owner.pk, data={
-            "name": f"Tick bench {index}", "steps": [{"id": "me", "type": "whoami",
-                                                      "params": {}}],
-            "trigger": {"type": "cron", "cron": "*/5 * * * *", "timezone": "Europe/Paris"}})
-            for index in range(due)]
+        workflows = Workflow.objects.bulk_create([Workflow(
+            name=f"Tick bench {index}", owner_id=owner.pk,
+            steps=[{"id": "me", "type": "whoami", "params": {}}],
+            trigger={"type": "cron", "cron": f"{index % 60} * * * *",
+                     "timezone": zones[index % 5]}) for index in range(count)],
+            batch_size=2000)
     connection.set_schema_to_public()
-    Schedule.objects.filter(schema_name="bench_tick").delete()
-    now = timezone.now()
-    zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney"]
+    Schedule.objects.filter(schema_name=tenant.schema_name).delete()
+    now = timezone.now().replace(microsecond=0)
     Schedule.objects.bulk_create([Schedule(
-        schema_name="bench_tick", workflow_id=i, cron=f"{i % 60} * * * *",
-        timezone=zones[i % 5], next_run_at=now - timedelta(seconds=1)) for i in range(count)],
-        batch_size=2000)
-    started = time.perf_counter()
-    fired = schedules_claim_due(now=now, batch=500, start=lambda row, at: None)
-    all_due = time.perf_counter() - started
-    assert fired == count, fired
-    # The same 10,000 rows in the future, plus `due` real workflows due now.
-    ids = [workflow.pk for workflow in workflows]
-    Schedule.objects.filter(schema_name=tenant.schema_name, workflow_id__in=ids).update(
-        next_run_at=now - timedelta(seconds=1))
-    started = time.perf_counter()
-    fired = schedules_claim_due(now=now, batch=500, start=lambda row, at: services.schedule_fire(
-        schema_name=row.schema_name, workflow_id=row.workflow_id, fire_at=at))
-    some_due = time.perf_counter() - started
-    Schedule.objects.filter(schema_name="bench_tick").delete()
-    with tenant_context(tenant):
-        Workflow.objects.filter(pk__in=ids).delete()
-    Schedule.objects.filter(schema_name=tenant.schema_name, workflow_id__in=ids).delete()
-    return [(f"tick, {count:,} rows, all due (scheduler only)", f"{all_due:.3f} s"),
-            (f"tick, {count + due:,} active rows, {fired} due, runs started",
-             f"{some_due:.3f} s")]
+        schema_name=tenant.schema_name, workflow_id=workflow.pk, cron=workflow.trigger["cron"],
+        timezone=workflow.trigger["timezone"], next_run_at=now + timedelta(hours=1))
+        for workflow in workflows], batch_size=2000)
+    rows = []
+    try:
+        # (a) the every-minute case: 1 % of the rows due now.
+        due = max(1, count // 100)
+        Schedule.objects.filter(pk__in=Schedule.objects.filter(
+            schema_name=tenant.schema_name).order_by("id").values("pk")[:due]).update(
+            next_run_at=now - timedelta(seconds=1))
+        fired, seconds = tick(now)
+        assert fired == due == len(runs_made()), (fired, due)
+        rows.append((f"tick, {count:,} active schedules, {due} due, runs started",
+                     f"{seconds:.3f} s"))
+        fired, seconds = tick(now)
+        assert fired == 0 and len(runs_made()) == due
+        rows.append((f"tick, {count:,} active schedules, none due", f"{seconds * 1000:.1f} ms"))
+        # (b) the worst case: every row due at once, three times (the machine is shared:
+        # the median and the best say more than one sample).
+        samples = []
+        for repeat in range(1, 4):
+            Schedule.objects.filter(schema_name=tenant.schema_name).update(
+                next_run_at=now + timedelta(minutes=repeat))
+            fired, seconds = tick(now + timedelta(minutes=repeat, seconds=30))
+            made = runs_made()
+            assert fired == count and len(made) == repeat * count + due, (fired, len(made))
+            samples.append(seconds)
+        rows.append((f"tick, {count:,} active schedules, all due, runs started",
+                     f"median {sorted(samples)[1]:.3f} s, best {min(samples):.3f} s "
+                     f"({', '.join(f'{sample:.3f}' for sample in samples)})"))
+        made = made[-count:]
+        # What a worker then does with the tick's messages: one task per run.
+        started = time.perf_counter()
+        for start in range(0, len(made), 500):
+            tasks.runs_queue(schema_name=tenant.schema_name, run_ids=made[start:start + 500])
+        rows.append((f"fan-out of {len(made):,} run tasks (in a worker, after the tick)",
+                     f"{time.perf_counter() - started:.3f} s"))
+    finally:
+        current_app.control.purge()  # the benchmark's own Redis database
+        connection.set_schema_to_public()
+        Schedule.objects.filter(schema_name=tenant.schema_name).delete()
+        with tenant_context(tenant):
+            Workflow.objects.filter(name__startswith="Tick bench").delete()
+    return rows
 
 
 def throughput(tenant, owner, runs: int, workers: int) -> tuple[str, str]:
@@ -201,12 +244,82 @@ def latency(tenant, owner, server: Server, base_id: str, count: int) -> list[tup
     return rows
 
 
+def faults(server: Server, sandbox_token: str, runs: int) -> list[tuple[str, str]]:
+    """Workers SIGKILLed at random while `runs` runs of a write workflow execute (the
+    harness of tests/workflows/test_faults.py at the issue's size)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.accounts.selectors import user_get_by_email
+    from apps.airtable import selectors
+    from apps.workflows import services
+    from tests.support.workflow_faults import (
+        WORKER_ENV,
+        Receiver,
+        Worker,
+        fault_workflow_create,
+        faults_run,
+    )
+
+    tenant, base_id, _key = tenant_with_base(server, slug="bench-faults", records=5 * runs,
+                                             sandbox_token=sandbox_token)
+    owner = user_get_by_email("owner@bench-faults.example.com")
+    receiver = Receiver(delay=0.2)
+    with tenant_context(tenant):
+        table = next(t for t in selectors.table_list(base_id=base_id)
+                     if t["record_count"] >= runs)
+        field = next(f["name"] for f in table["fields"]
+                     if f["type"] in ("multilineText", "singleLineText")
+                     and f["id"] != table["primary_field_id"])
+        records, offset = [], None
+        while len(records) < runs:
+            page = selectors.record_list(base_id=base_id, table=table["id"], page_size=100,
+                                         offset=offset)
+            records += [record["id"] for record in page["records"]]
+            offset = page.get("offset")
+            if not offset:
+                break
+        records = records[:runs]
+        assert len(records) == runs, len(records)
+        workflow = fault_workflow_create(owner_id=owner.pk, base_id=base_id,
+                                         table_id=table["id"], field=field,
+                                         receiver_url=receiver.url)
+
+    def trigger(record_id: str) -> int:
+        with tenant_context(tenant):
+            return services.workflow_trigger(workflow_id=workflow.pk,
+                                             data={"record": record_id})[0].pk
+
+    worker = Worker({"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "false",
+                     **WORKER_ENV}, cwd=str(ROOT))
+    kills = max(4, runs // 25)
+    try:
+        result = faults_run(tenant=tenant, workflow=workflow, records=records, trigger=trigger,
+                            worker=worker, receiver=receiver, kills=kills, timeout=3600,
+                            sandbox={"sandbox_url": server.url, "token": sandbox_token,
+                                     "base_id": base_id, "table_id": table["id"],
+                                     "field": field})
+    finally:
+        receiver.stop()
+    failed = {pk: status for pk, status in result.statuses.items() if status[0] != "succeeded"}
+    return [("succeeded / total", f"{result.succeeded} / {result.runs}"),
+            ("SIGKILLs (whole worker process group)", str(result.kills)),
+            ("records with a wrong, missing or repeated write", str(len(result.wrong_records))),
+            ("HTTP deliveries / distinct Idempotency-Keys",
+             f"{result.deliveries} / {result.distinct_keys}"),
+            ("runs resumed by the reaper / step re-executions",
+             f"{result.resumed} / {result.repeated_steps}"),
+            ("wall time", f"{result.seconds:.0f} s"),
+            ("runs not succeeded", str(list(failed.items())[:5]) if failed else "none")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--schedules", type=int, default=10_000)
     parser.add_argument("--latency-samples", type=int, default=30)
     parser.add_argument("--parts", default="tick,throughput,latency")
+    parser.add_argument("--faults", type=int, default=0,
+                        help="only the fault mode: this many runs with workers SIGKILLed")
     args = parser.parse_args()
     setup_django()
     from apps.accounts.selectors import user_get_by_email
@@ -217,6 +330,9 @@ def main() -> None:
                                           "CELERY_TASK_ALWAYS_EAGER": "false"})
     try:
         token = token_create(name="workflows bench")[1]
+        if args.faults:
+            report(f"Faults ({args.faults} runs)", faults(server, token, args.faults))
+            return
         tenant, base_id, _key = tenant_with_base(server, slug="bench-workflows", records=50,
                                                  sandbox_token=token)
         owner = user_get_by_email("owner@bench-workflows.example.com")

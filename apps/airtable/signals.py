@@ -6,7 +6,10 @@ Receivers get keyword arguments only (no request, no ORM objects):
 - record_created / record_updated / record_deleted: schema_name, base_id,
   table_id, record_ids, source ("api" for writes through the platform,
   "sync" for changes a sync found in Airtable; the first sync of a base
-  sends none)
+  sends none); record_updated also carries changed_fields: {record_id: [the
+  names of the fields whose value changed]} (empty when none did: the mirror
+  row changed only its place, or Airtable answered an update with the same
+  values)
 - sync_job_finished: schema_name, base_id, job_id, status ("succeeded" or "failed"),
   full, trigger, records (created + updated + deleted), requests, rate_limited (429
   answers), duration_ms

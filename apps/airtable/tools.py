@@ -517,17 +517,19 @@ class SyncBase(Tool):
                    "Returns the sync job; reads are served from the mirror meanwhile.")
     scope = WRITE
     open_world = True
+    job_kind = "airtable.sync_job"
     input_schema = {"type": "object", "required": ["baseId"], "additionalProperties": False,
                     "properties": {"baseId": BASE_ID, "full": {"type": "boolean",
                                                                "default": False}}}
     output_schema = {
         "type": "object", "required": ["jobId", "status"],
         "properties": {"jobId": {"type": "string"}, "status": {"type": "string"},
-                       "progress": {"type": "object"}},
+                       "progress": {"type": "object"}, "created": {"type": "integer"},
+                       "updated": {"type": "integer"}, "deleted": {"type": "integer"},
+                       "error": {"type": "string"}},
     }
 
     def run(self, context, arguments):
         job = services.base_sync(base_id=arguments["baseId"], full=arguments.get("full", False),
                                  trigger="mcp")
-        return {"jobId": str(job.pk), "status": job.status,
-                "progress": {"done": job.progress_done, "total": job.progress_total}}
+        return selectors.sync_job_summary(job)

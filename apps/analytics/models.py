@@ -36,6 +36,10 @@ class Rollup(models.Model):
     class Grain(models.TextChoices):
         HOUR = "h", "hour"
         DAY = "d", "day"
+        # A type's totals over every dimension (dim ""): what the series over time read,
+        # one row per type and bucket however many dimensions the type has.
+        HOUR_TOTAL = "H", "hour, all dimensions"
+        DAY_TOTAL = "D", "day, all dimensions"
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     bucket = models.DateTimeField()

@@ -32,6 +32,7 @@ from apps.tenants.selectors import tenant_list
 from . import partitions
 from .buffer import REDIS_KEY, buffer
 from .metrics import EVENTS_DROPPED, counters_add
+from .models import Rollup
 from .registries import LATENCY_BOUNDS_MS, event_types, latency_slot
 
 logger = logging.getLogger(__name__)
@@ -77,22 +78,31 @@ def _day(moment: dt.datetime) -> dt.datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _add(row: _Row, part, *, latency: bool) -> None:
+    row.count += part.count
+    row.errors += part.errors
+    row.value1 += part.value1
+    row.value2 += part.value2
+    row.amount += part.amount
+    if latency and part.duration_ms is not None:
+        row.duration_ms += part.duration_ms
+        row.histogram[latency_slot(part.duration_ms)] += 1
+
+
 def _rollups(events: list[dict]) -> dict[tuple, _Row]:
+    """Per hour and per day: a row for each type and dimension (with its latencies), and a
+    row of the type's totals (what the series over time read)."""
+    Grain = Rollup.Grain
     rows: dict[tuple, _Row] = defaultdict(_Row)
     for event in events:
         kind = event_types.get(event["t"])
-        moment = event["moment"]
+        hour, day = _hour(event["moment"]), _day(event["moment"])
         for part in kind.contributions(event["d"]):
-            for grain, bucket in (("h", _hour(moment)), ("d", _day(moment))):
-                row = rows[(grain, part.type, bucket, part.dim[:300])]
-                row.count += part.count
-                row.errors += part.errors
-                row.value1 += part.value1
-                row.value2 += part.value2
-                row.amount += part.amount
-                if part.duration_ms is not None:
-                    row.duration_ms += part.duration_ms
-                    row.histogram[latency_slot(part.duration_ms)] += 1
+            dim = part.dim[:300]
+            _add(rows[(Grain.HOUR, part.type, hour, dim)], part, latency=True)
+            _add(rows[(Grain.DAY, part.type, day, dim)], part, latency=True)
+            _add(rows[(Grain.HOUR_TOTAL, part.type, hour, "")], part, latency=False)
+            _add(rows[(Grain.DAY_TOTAL, part.type, day, "")], part, latency=False)
     return rows
 
 

@@ -154,6 +154,10 @@ class Tool(abc.ABC):
     idempotent: ClassVar[bool] = True
     # True for a tool that reaches a system outside the platform (Airtable, the web).
     open_world: ClassVar[bool] = False
+    # A tool that starts a long job names its kind (apps.core.jobs) and the key of the
+    # job's id in its result; MCP then answers the call with a task the client follows.
+    job_kind: ClassVar[str | None] = None
+    job_key: ClassVar[str] = "jobId"
 
     @abc.abstractmethod
     def run(self, context: ToolContext, arguments: dict) -> dict:
@@ -168,10 +172,13 @@ class Tool(abc.ABC):
     @classmethod
     def describe(cls) -> dict:
         """The MCP tools/list entry, its schemas written the way every client reads them."""
-        return {"name": cls.name, "title": cls.title, "description": cls.description,
-                "inputSchema": portable_schema(cls.input_schema),
-                "outputSchema": portable_schema(cls.output_schema),
-                "annotations": cls.annotations()}
+        described = {"name": cls.name, "title": cls.title, "description": cls.description,
+                     "inputSchema": portable_schema(cls.input_schema),
+                     "outputSchema": portable_schema(cls.output_schema),
+                     "annotations": cls.annotations()}
+        if cls.job_kind:
+            described["execution"] = {"taskSupport": "optional"}
+        return described
 
 
 def portable_schema(schema: Any) -> Any:

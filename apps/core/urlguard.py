@@ -51,15 +51,25 @@ def url_origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower().rstrip("."), port or DEFAULT_PORTS[scheme]
 
 
-def address_allowed(address: str) -> bool:
-    """Whether the platform may connect to this IP address."""
+def _ip(address: str):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for network in settings.URLGUARD_ALLOWED_NETWORKS:
-        if ip in ipaddress.ip_network(network, strict=False):
-            return True
-    return ip.is_global and not ip.is_multicast
+    return ip
+
+
+def address_in_allowed_networks(address: str) -> bool:
+    """Whether the operator allowed this (otherwise internal) address:
+    URLGUARD_ALLOWED_NETWORKS."""
+    ip = _ip(address)
+    return any(ip in ipaddress.ip_network(network, strict=False)
+               for network in settings.URLGUARD_ALLOWED_NETWORKS)
+
+
+def address_allowed(address: str) -> bool:
+    """Whether the platform may connect to this IP address."""
+    ip = _ip(address)
+    return address_in_allowed_networks(address) or (ip.is_global and not ip.is_multicast)
 
 
 def url_check(url: str, *, purpose: str, allowed_origins: Iterable[str] = (),

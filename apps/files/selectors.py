@@ -12,6 +12,8 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet, Sum
 
+from apps.core.jobs import JobState
+
 from .exceptions import (
     FileBlobMissing,
     FileNotFound,
@@ -129,6 +131,35 @@ def import_job_get(*, job_id: Any) -> ImportJob:
     if job is None:
         raise ImportJobNotFound("No import job with this id.")
     return job
+
+
+def import_job_summary(job: ImportJob) -> dict:
+    """An import job as the import_file tool answers it."""
+    return {"jobId": str(job.pk), "status": job.status, "table": job.table,
+            "progress": {"done": job.done, "total": job.total},
+            "created": job.created_count, "failed": job.failed_count,
+            "failedRows": job.failed_rows[:20], "error": job.error_message}
+
+
+def import_job_state(job_id: str) -> JobState | None:
+    """Where an import stands, for a channel that follows it (an MCP task)."""
+    parsed = parse_id(job_id)
+    job = ImportJob.objects.select_related("file").filter(pk=parsed).first() if parsed else None
+    if job is None:
+        return None
+    updated = job.finished_at or job.started_at or job.created_at
+    name = job.file.filename
+    if job.status == ImportJob.Status.SUCCEEDED:
+        return JobState("completed", f"Imported {job.created_count:,} rows of {name}.",
+                        result=import_job_summary(job), updated_at=updated)
+    if job.status == ImportJob.Status.FAILED:
+        return JobState("failed", f"The import of {name} failed.", updated_at=updated,
+                        error=(job.error_code or "ERROR_IMPORT_FAILED",
+                               job.error_message or "The import failed."))
+    if job.status == ImportJob.Status.QUEUED:
+        return JobState("working", "Waiting for a worker.", updated_at=updated)
+    return JobState("working", f"Importing {name}: {job.done:,} of {job.total:,} rows.",
+                    updated_at=updated)
 
 
 def import_job_list(*, file: File) -> QuerySet[ImportJob]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from apps.core.tools import Tool, tool_registry
+from apps.core.tools import WRITE, Tool, tool_registry
 
-from . import selectors
+from . import selectors, services
 
 FILE = {"type": "object", "required": ["id", "filename", "status"],
         "properties": {"id": {"type": "string"}, "filename": {"type": "string"},
@@ -77,3 +77,47 @@ class GetFileContent(Tool):
                 "metadata": content["metadata"], "truncated": content["truncated"],
                 "tables": [{"name": t["name"], "columns": t["columns"], "rows": t["rows"],
                             "rowCount": t["row_count"]} for t in content["tables"]]}
+
+
+@tool_registry.register
+class ImportFile(Tool):
+    name = "import_file"
+    title = "Import a file into a table"
+    description = ("Create a record in an Airtable table for each row of a processed file's "
+                   "table (CSV, XLSX sheet, DOCX table). Columns map to fields by name unless "
+                   "mapping says otherwise; rows that Airtable refuses are reported, the "
+                   "others are imported. Returns the import job.")
+    scope = WRITE
+    idempotent = False
+    open_world = True
+    job_kind = "files.import_job"
+    input_schema = {
+        "type": "object", "required": ["fileId", "baseId", "table"],
+        "additionalProperties": False,
+        "properties": {
+            "fileId": {"type": "string", "maxLength": 64},
+            "baseId": {"type": "string", "pattern": "^app[A-Za-z0-9]{14}$"},
+            "table": {"type": "string", "minLength": 1, "maxLength": 255,
+                      "description": "The table's name or id."},
+            "sheet": {"type": "string", "maxLength": 255,
+                      "description": "Which of the file's tables (default: the first)."},
+            "mapping": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "Column of the file -> field name or id."},
+            "typecast": {"type": "boolean", "default": True},
+        },
+    }
+    output_schema = {
+        "type": "object", "required": ["jobId", "status"],
+        "properties": {"jobId": {"type": "string"}, "status": {"type": "string"},
+                       "table": {"type": "string"}, "progress": {"type": "object"},
+                       "created": {"type": "integer"}, "failed": {"type": "integer"},
+                       "failedRows": {"type": "array"}, "error": {"type": "string"}},
+    }
+
+    def run(self, context, arguments):
+        job = services.import_start(
+            file_id=arguments["fileId"], base_id=arguments["baseId"], table=arguments["table"],
+            sheet=arguments.get("sheet", ""), mapping=arguments.get("mapping"),
+            typecast=arguments.get("typecast", True),
+            user_id=context.user.pk if context.user is not None else None)
+        return selectors.import_job_summary(job)

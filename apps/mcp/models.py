@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 
 
@@ -38,3 +40,23 @@ class ApiKeyGrant(models.Model):
 
     def __str__(self) -> str:
         return f"limits of API key {self.api_key_id}"
+
+
+class McpTask(models.Model):
+    """A long tool call (a sync, a workflow run) that an MCP client follows as a task of
+    the Tasks extension: the job it started and the caller it belongs to."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tool = models.CharField(max_length=100)
+    job_kind = models.CharField(max_length=60)
+    job_id = models.CharField(max_length=64)
+    user_id = models.BigIntegerField(null=True)
+    api_key_id = models.BigIntegerField(null=True)
+    grant = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"task {self.pk} ({self.tool})"

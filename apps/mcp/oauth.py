@@ -10,20 +10,41 @@ revocation, dynamic client registration, Client ID Metadata Documents, RFC
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider import cimd
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauthlib.common import Request as OAuthRequest
 
 from apps.core.exceptions import NotFound, PermissionDenied
+from apps.core.urlguard import address_in_allowed_networks
 
 from .grants import MCP_SCOPE, Grant, is_grant_scope
 
 CONSENT_MARK = "platform_consent"
+_CIMD_POLICY = threading.Lock()
+
+
+class MetadataFetcher(cimd.SafeMetadataFetcher):
+    """The toolkit's hardened fetcher of Client ID Metadata Documents (https only, the
+    host resolved once and connected to by address, bounded time and size). Addresses it
+    judges internal stay refused unless the operator allowed them for every outbound
+    request of the platform (URLGUARD_ALLOWED_NETWORKS, apps.core.urlguard). Documents
+    are cached for their max-age, so fetching them one at a time costs nothing."""
+
+    def fetch(self, client_id):
+        public = cimd._ip_is_public
+        with _CIMD_POLICY:
+            cimd._ip_is_public = lambda ip: public(ip) or address_in_allowed_networks(ip)
+            try:
+                return super().fetch(client_id)
+            finally:
+                cimd._ip_is_public = public
 
 
 class McpScopes(BaseScopes):

@@ -5,8 +5,11 @@ what the connection was granted, and tool calls."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from django_tenants.utils import remove_www, tenant_context
 
 from apps.accounts.selectors import (
@@ -17,13 +20,15 @@ from apps.accounts.selectors import (
 )
 from apps.accounts.services import api_key_create, api_key_touch
 from apps.core.exceptions import ValidationFailed
+from apps.core.jobs import job_kind_get
 from apps.core.throttling import caller_rate_check
-from apps.core.tools import READ, ToolContext, ToolResult, tool_registry
+from apps.core.tools import READ, WRITE, ToolContext, ToolResult, tool_registry
 from apps.tenants.selectors import tenant_get_by_host, tenant_get_by_slug
 
-from .exceptions import McpUnauthorized
-from .models import ApiKeyGrant
+from .exceptions import McpTaskNotCancellable, McpUnauthorized
+from .models import ApiKeyGrant, McpTask
 from .oauth import oauth_caller_resolve
+from .selectors import mcp_task_get
 
 
 def _bearer(headers) -> str | None:
@@ -139,3 +144,26 @@ def mcp_tool_call(name: str, arguments, context: ToolContext) -> ToolResult:
         return tool_registry.call(name, arguments, context)
     finally:
         close_old_connections()
+
+
+def mcp_task_create(*, context: ToolContext, tool: str, job_kind: str, job_id: str) -> McpTask:
+    """The task an MCP client follows for the long job a tool call started (expired
+    tasks of the tenant go at the same time)."""
+    expired = timezone.now() - timedelta(seconds=settings.MCP_TASK_TTL_SECONDS)
+    McpTask.objects.filter(created_at__lt=expired).delete()
+    return McpTask.objects.create(
+        tool=tool, job_kind=job_kind, job_id=job_id, grant=context.grant,
+        user_id=context.user.pk if context.user is not None else None,
+        api_key_id=context.api_key_id)
+
+
+def mcp_task_cancel(*, context: ToolContext, task_id: str) -> McpTask:
+    """Ask the task's job to stop; a job that can't be stopped is refused."""
+    task = mcp_task_get(context=context, task_id=task_id)
+    cancel = job_kind_get(task.job_kind).cancel
+    if cancel is None:
+        raise McpTaskNotCancellable(f"A {task.tool} task runs to its end; it can't be cancelled.")
+    if WRITE not in context.scopes:
+        raise McpTaskNotCancellable("This connection can only read; it can't cancel a task.")
+    cancel(task.job_id)
+    return task

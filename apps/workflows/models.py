@@ -152,6 +152,9 @@ class RecordEvent(models.Model):
     base_id = models.CharField(max_length=32)
     table_id = models.CharField(max_length=32)
     record_ids = models.JSONField()
+    # record_updated: {record_id: [names of the fields whose value changed]}; null when the
+    # writer did not say (every field may have changed).
+    changed_fields = models.JSONField(null=True, blank=True)
     source = models.CharField(max_length=10)
     depth = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

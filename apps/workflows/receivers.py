@@ -17,12 +17,14 @@ logger = logging.getLogger(__name__)
 
 
 def _record_change(kind: str):
-    def store(sender, *, schema_name, base_id, table_id, record_ids, source, **kwargs):
+    def store(sender, *, schema_name, base_id, table_id, record_ids, source,
+              changed_fields=None, **kwargs):
         depth = services.current_depth.get()
         with schema_context(schema_name):
             services.record_event_store(kind=kind, base_id=base_id, table_id=table_id,
                                         record_ids=record_ids, source=source,
-                                        depth=0 if depth is None else depth + 1)
+                                        depth=0 if depth is None else depth + 1,
+                                        changed_fields=changed_fields)
 
     store.__name__ = f"workflows_{kind}"
     return store

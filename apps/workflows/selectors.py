@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from apps.core.jobs import JobState
+
 from .exceptions import WorkflowNotFound, WorkflowRunNotFound
 from .models import Notice, StepResult, Workflow, WorkflowRun
 
@@ -62,6 +64,33 @@ def run_get(*, run_id) -> WorkflowRun:
 
 def run_steps(*, run: WorkflowRun) -> list[StepResult]:
     return list(StepResult.objects.filter(run=run).order_by("position", "iteration", "id"))
+
+
+def run_state(run_id: str) -> JobState | None:
+    """Where a run stands, for a channel that follows it (an MCP task)."""
+    pk = _pk(run_id)
+    run = WorkflowRun.objects.select_related("workflow").filter(pk=pk).first() if pk else None
+    if run is None:
+        return None
+    updated = run.finished_at or run.started_at or run.created_at
+    name = run.workflow.name
+    result = {"run_id": run.pk, "status": run.status}
+    if run.status == WorkflowRun.Status.SUCCEEDED:
+        return JobState("completed", f"{name} ran.", result=result, updated_at=updated)
+    if run.status == WorkflowRun.Status.SKIPPED:
+        return JobState("completed", f"{name} was skipped: its condition was false.",
+                        result=result, updated_at=updated)
+    if run.status == WorkflowRun.Status.FAILED:
+        return JobState("failed", f"{name} failed.", updated_at=updated,
+                        error=(run.error_code or "ERROR_WORKFLOW_RUN_FAILED",
+                               run.error or "The run failed."))
+    if run.status == WorkflowRun.Status.CANCELLED:
+        return JobState("cancelled", f"{name} was cancelled.", updated_at=updated)
+    finished = StepResult.objects.filter(run=run, status__in=(
+        StepResult.Status.SUCCEEDED, StepResult.Status.SKIPPED)).count()
+    waiting = "Waiting for a worker" if run.status == WorkflowRun.Status.QUEUED else "Running"
+    return JobState("working", f"{name}: {waiting}; {finished} step(s) done.",
+                    updated_at=updated)
 
 
 def notice_list(*, user_id: int) -> QuerySet[Notice]:

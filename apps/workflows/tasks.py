@@ -4,7 +4,7 @@ twice, and the runner makes the second delivery resume, not repeat."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_tenant_model, schema_context, schema_exists
@@ -40,15 +40,26 @@ def record_events_dispatch(*, schema_name: str) -> int:
         return services.record_events_dispatch()
 
 
+@shared_task(name="workflows.runs_queue", **_COMMON, soft_time_limit=120, time_limit=150)
+def runs_queue(*, schema_name: str, run_ids: list[int]) -> int:
+    """Fan one message out to one run task per run, over one broker connection."""
+    with current_app.producer_or_acquire() as producer:
+        for run_id in run_ids:
+            run_step.apply_async(kwargs={"schema_name": schema_name, "run_id": run_id},
+                                 producer=producer)
+    return len(run_ids)
+
+
 @shared_task(name="workflows.schedule_tick", **_COMMON, soft_time_limit=60, time_limit=90)
 def schedule_tick() -> int:
-    """Beat's one ticking task: due rows of the public schedule table start their runs."""
+    """Beat's one ticking task: due rows of the public schedule table start their runs,
+    one batch per tenant schema."""
     connection.set_schema_to_public()
     return schedules_claim_due(
         batch=settings.WORKFLOWS_SCHEDULE_BATCH,
-        start=lambda schedule, fire_at: services.schedule_fire(
-            schema_name=schedule.schema_name, workflow_id=schedule.workflow_id,
-            fire_at=fire_at))
+        start=lambda schema_name, slots: services.schedules_fire(
+            schema_name=schema_name,
+            slots=[(schedule.workflow_id, fire_at) for schedule, fire_at in slots]))
 
 
 @shared_task(name="workflows.reap", **_COMMON, soft_time_limit=120, time_limit=150)

@@ -63,6 +63,8 @@ class TriggerWorkflow(Tool):
                    "again answers the same run.")
     scope = WRITE
     idempotent = False
+    job_kind = "workflows.run"
+    job_key = "run_id"
     input_schema = {"type": "object", "required": ["workflowId"], "additionalProperties": False,
                     "properties": {"workflowId": WORKFLOW_ID, "input": OBJECT,
                                    "idempotencyKey": {"type": "string", "minLength": 1,

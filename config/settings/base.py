@@ -407,6 +407,8 @@ except ValueError as error:
 
 # Browser origins besides the platform's own host that may call /mcp.
 MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
+# How long a client can follow a long tool call as a task (the Tasks extension).
+MCP_TASK_TTL_SECONDS = env.int("MCP_TASK_TTL_SECONDS", default=24 * 3600)
 
 from .analytics import *  # noqa: E402, F403
 from .mail import *  # noqa: E402, F403

@@ -28,6 +28,7 @@ OAUTH2_PROVIDER = {
     "DCR_ENABLED": True,
     "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
     "CIMD_ENABLED": env.bool("MCP_OAUTH_CLIENT_METADATA_DOCUMENTS", default=True),
+    "CIMD_METADATA_FETCHER": "apps.mcp.oauth.MetadataFetcher",
     "OAUTH2_PROTECTED_RESOURCE_NAME": "PyAirtable platform MCP",
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

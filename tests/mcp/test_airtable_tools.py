@@ -179,6 +179,8 @@ def _sample_arguments(base_id, record_id, file_id):
         "sync_base": {"baseId": base_id},
         "list_files": {},
         "get_file_content": {"fileId": file_id},
+        "import_file": {"fileId": file_id, "baseId": base_id, "table": table,
+                        "mapping": {"name": "Name", "age": "Employees"}},
         "create_workflow": {"name": "Schema check", "trigger": {"type": "manual"},
                             "steps": [{"id": "me", "type": "whoami", "params": {}}]},
         # Later calls name what an earlier one made: a function of the answers so far.

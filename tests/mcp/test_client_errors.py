@@ -12,17 +12,12 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from apps.accounts.services import api_key_create
-from apps.airtable import services as airtable
 from apps.airtable.models import AirtableConnection
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
-from tests.support.mcp_clients import run_python_sdk1, run_ts_sdk1
+from tests.mcp.support import FAST_CLIENT, UNLIMITED, synced_team
+from tests.support.mcp_clients import run_inspector, run_python_sdk1, run_ts_sdk1, run_ts_tasks
 
 pytestmark = pytest.mark.django_db
 
-UNLIMITED = {"SANDBOX_RATE_LIMIT_PER_BASE": "0", "SANDBOX_RATE_LIMIT_PER_TOKEN": "0"}
-FAST_CLIENT = {"AIRTABLE_RATE_LIMIT_PER_BASE": 1000.0, "AIRTABLE_RATE_LIMIT_PER_TOKEN": 5000.0,
-               "AIRTABLE_RATE_LIMIT_WAIT_SECONDS": 0.2, "AIRTABLE_RETRY_BACKOFF_SECONDS": 0.01}
 UNKNOWN_BASE = "appAAAAAAAAAAAAAA"
 UNKNOWN_RECORD = "recAAAAAAAAAAAAAA"
 
@@ -32,20 +27,10 @@ def server(platform_server_factory):
     return platform_server_factory(**UNLIMITED)
 
 
-def _synced_team(server, slug):
-    team = committed_team(slug)
-    base_id, token = sandbox_seed_demo(records=30)
-    with tenant_context(team.tenant):
-        airtable.connection_create(name="Demo CRM", token=token,
-                                   endpoint_url=f"{server.url}/sandbox/airtable")
-        airtable.base_sync(base_id=base_id, full=True)
-    return team, base_id
-
-
 @pytest.fixture(scope="module")
 def crm(server, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
-        team, base_id = _synced_team(server, "mcp-errors")
+        team, base_id = synced_team(server, "mcp-errors")
         return {"base_id": base_id,
                 "ro": api_key_create(tenant=team.tenant, user=team.owner, name="ro",
                                      scopes=["read"])[1]}
@@ -92,6 +77,42 @@ def test_typescript_sdk1_client_shows_every_tool_error(server, crm, ts_client):
     assert answer["protocolVersion"] == "2025-11-25"
     assert "list_records" in {tool["name"] for tool in answer["tools"]}
     assert_delivered(answer["results"], cases)
+
+
+def test_typescript_client2_shows_every_tool_error(server, crm, ts_tasks_client):
+    """The TypeScript client 2.x on the 2026-07-28 protocol, through the Tasks
+    extension's requester (which validates results with its own schemas)."""
+    cases = error_cases(crm["base_id"])
+    answer = run_ts_tasks(ts_tasks_client, server.url, crm["ro"],
+                          [good_call(crm["base_id"])] + [call for _kind, call, _code in cases])
+    assert answer["era"] == "modern"
+    assert_delivered(answer["results"], cases)
+
+
+def test_the_inspector_cli_shows_every_tool_error(server, crm, inspector):
+    listed = run_inspector(inspector, server.url, crm["ro"], method="tools/list",
+                           extra=("--strict",))
+    assert listed["code"] == 0, listed
+    assert "list_records" in {tool["name"] for tool in listed["json"]["tools"]}
+    # A read-only connection is not offered the write tools, and the Inspector checks
+    # tools/list before it calls: it refuses create_records itself.
+    cases = [case for case in error_cases(crm["base_id"]) if case[2] != "ERROR_READ_ONLY"]
+    writing = run_inspector(inspector, server.url, crm["ro"], method="tools/call",
+                            tool="create_records", arguments={"baseId": crm["base_id"]})
+    assert "tool_not_found" in writing["stderr"], writing
+    results = []
+    for name, arguments in [good_call(crm["base_id"])] + [call for _k, call, _c in cases]:
+        ran = run_inspector(inspector, server.url, crm["ro"], method="tools/call", tool=name,
+                            arguments=arguments)
+        result = ran["json"]
+        assert result is not None, (name, ran)
+        # The Inspector prints a tool error's result and exits 5 ("tool_is_error"); 1 would
+        # be a result it could not read.
+        assert ran["code"] == (5 if result.get("isError") else 0), (name, ran)
+        results.append({"isError": result.get("isError", False),
+                        "structuredContent": result.get("structuredContent"),
+                        "text": result["content"][0]["text"]})
+    assert_delivered(results, cases)
 
 
 def test_python_sdk1_client_shows_every_tool_error(server, crm, mcp1_python):
@@ -148,7 +169,7 @@ class _CountingAirtable(BaseHTTPRequestHandler):
 def cut_off(server, django_db_blocker):
     """A synced base whose connection then points at a stand-in that counts requests."""
     with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
-        team, base_id = _synced_team(server, "mcp-mirror-only")
+        team, base_id = synced_team(server, "mcp-mirror-only")
         key = api_key_create(tenant=team.tenant, user=team.owner, name="ro", scopes=["read"])[1]
         hits = []
         handler = type("Handler", (_CountingAirtable,), {"hits": hits})

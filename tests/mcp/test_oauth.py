@@ -10,11 +10,15 @@ import hashlib
 import json
 import re
 import secrets
+import ssl
+import threading
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+import trustme
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
@@ -32,8 +36,51 @@ GRANTED_TOOLS = ["whoami", "list_bases", "list_records", "create_records"]
 
 
 @pytest.fixture(scope="module")
-def server(platform_server_factory):
-    return platform_server_factory(**UNLIMITED)
+def authority(tmp_path_factory):
+    """A certificate authority the server process trusts (SSL_CERT_FILE), so an MCP
+    client's metadata document can be served over real HTTPS on 127.0.0.1."""
+    ca = trustme.CA()
+    bundle = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    return ca, bundle
+
+
+@pytest.fixture(scope="module")
+def server(platform_server_factory, authority):
+    return platform_server_factory(SSL_CERT_FILE=str(authority[1]), **UNLIMITED)
+
+
+@pytest.fixture(scope="module")
+def client_document(authority):
+    """An MCP client that names itself by the URL of its Client ID Metadata Document,
+    served over HTTPS; the URL is its client_id."""
+    ca, _bundle = authority
+    served = []
+
+    class Document(BaseHTTPRequestHandler):
+        def do_GET(self):
+            served.append(self.path)
+            body = json.dumps({
+                "client_id": url, "client_name": "Metadata-document client",
+                "redirect_uris": [REDIRECT_URI], "grant_types": ["authorization_code"],
+                "response_types": ["code"], "token_endpoint_auth_method": "none"}).encode()
+            self.send_response(200 if self.path == "/oauth/client.json" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            pass
+
+    https = ThreadingHTTPServer(("127.0.0.1", 0), Document)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    https.socket = context.wrap_socket(https.socket, server_side=True)
+    url = f"https://127.0.0.1:{https.server_port}/oauth/client.json"
+    threading.Thread(target=https.serve_forever, daemon=True).start()
+    yield {"client_id": url, "served": served}
+    https.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +341,52 @@ def test_a_grant_for_a_team_the_user_is_not_in_is_refused(server, foreign_grant)
     assert answer.status_code == 403
     assert answer.json()["error"]["data"]["code"] == "ERROR_NOT_A_MEMBER"
     assert "tools" not in answer.text
+
+
+def test_a_client_named_by_its_metadata_document_signs_in(server, team, client_document):
+    """No registration: the client_id is an https URL the server fetches (Client ID
+    Metadata Documents), and the consent page names the client as the document does."""
+    url = server.url
+    server_meta = httpx.get(f"{url}/.well-known/oauth-authorization-server").json()
+    assert server_meta["client_id_metadata_document_supported"] is True
+    client_id = client_document["client_id"]
+    verifier, challenge = _pkce()
+    query = urlencode({"response_type": "code", "client_id": client_id,
+                       "redirect_uri": REDIRECT_URI, "scope": "mcp", "state": "s-7",
+                       "code_challenge": challenge, "code_challenge_method": "S256",
+                       "resource": f"{url}/mcp"})
+    authorize_url = f"{server_meta['authorization_endpoint']}?{query}"
+    with httpx.Client(base_url=url, timeout=30) as browser:
+        _login(browser, team["team"].owner.email)
+        page = browser.get(authorize_url)
+        assert page.status_code == 200, page.text[:1000]
+        assert "Metadata-document client" in page.text
+        assert client_document["served"] == ["/oauth/client.json"]
+        (form,) = [f for f in _forms(page.text) if any(
+            field.get("name") == "client_id" for field in f["fields"])]
+        data = {field["name"]: field.get("value", "") for field in form["fields"]
+                if field.get("type") == "hidden"}
+        data.update(tenant="mcp-oauth", access="read", allow="on",
+                    bases=f"mcp-oauth/{team['bases'][0]}", tools=GRANTED_TOOLS)
+        consented = browser.post(authorize_url, data=data)
+        assert consented.status_code == 302, consented.text[:2000]
+        code = parse_qs(urlsplit(consented.headers["location"]).query)["code"][0]
+    tokens = httpx.post(server_meta["token_endpoint"], data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+        "client_id": client_id, "code_verifier": verifier, "resource": f"{url}/mcp"})
+    assert tokens.status_code == 200, tokens.text
+    _names, (me,) = asyncio.run(_mcp(url, tokens.json()["access_token"], [["whoami", {}]]))
+    assert me["structured"]["tenant"]["slug"] == "mcp-oauth"
+
+
+def test_a_metadata_document_on_an_internal_address_is_refused(server, team):
+    """Addresses outside the operator's allowed networks are never fetched: 10.0.0.1 is
+    private and not allowed in the test settings."""
+    query = urlencode({"response_type": "code", "client_id": "https://10.0.0.1/client.json",
+                       "redirect_uri": REDIRECT_URI, "scope": "mcp", "state": "s-8",
+                       "code_challenge": _pkce()[1], "code_challenge_method": "S256"})
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        _login(browser, team["team"].owner.email)
+        page = browser.get(f"/oauth/authorize/?{query}")
+    assert page.status_code in (400, 401, 403), page.status_code
+    assert "Metadata-document client" not in page.text

@@ -108,6 +108,50 @@ def test_record_created_fires_once_after_a_sync_and_once_after_a_write_through(
     assert len(_runs(team_a, workflow["id"])) == 2
 
 
+def test_record_updated_with_fields_fires_only_when_one_of_them_changed(
+        team_a, api, create, server, make_base, settings, django_capture_on_commit_callbacks):
+    settings.AIRTABLE_SYNC_OVERLAP_SECONDS = 0
+    sandbox = make_base(3)
+    connect(team_a, server, sandbox.token)
+    sync(team_a, sandbox.base_id, capture=django_capture_on_commit_callbacks)
+    first, second = [r["id"] for r in sandbox.all("Items")][:2]
+    trigger = {"type": "record_updated", "base_id": sandbox.base_id, "table": "Items"}
+    steps = [{"id": "ok", "type": "condition", "params": {"formula": "1"}}]
+    watching = create(trigger={**trigger, "fields": ["Status", "Qty"]}, steps=steps)
+    every = create(trigger=trigger, steps=steps)  # no fields: any change fires
+
+    def write_through(record_id, fields):
+        with schema_context(team_a.tenant.schema_name), \
+                django_capture_on_commit_callbacks(execute=True):
+            airtable.records_update(base_id=sandbox.base_id, table="Items",
+                                    records=[{"id": record_id, "fields": fields}])
+
+    def in_airtable(record_id, fields):
+        time.sleep(1.1)  # the next sync asks for records modified after the last one
+        sandbox.update("Items", record_id, fields)
+        sync(team_a, sandbox.base_id, capture=django_capture_on_commit_callbacks)
+
+    write_through(first, {"Notes": "only the notes"})
+    in_airtable(second, {"Notes": "only the notes, in Airtable"})
+    assert _runs(team_a, watching["id"]) == []
+    assert [(r.trigger["record"]["id"], r.trigger["source"], r.trigger["changed_fields"])
+            for r in _runs(team_a, every["id"])] == [
+        (first, "api", ["Notes"]), (second, "sync", ["Notes"])]
+    write_through(first, {"Status": "Done", "Notes": "closed"})
+    in_airtable(second, {"Qty": 99})
+    # The same values again change nothing, so nothing fires (with or without fields).
+    write_through(first, {"Status": "Done"})
+    runs = _runs(team_a, watching["id"])
+    assert [(r.trigger["record"]["id"], r.trigger["source"], r.trigger["changed_fields"],
+             r.status) for r in runs] == [
+        (first, "api", ["Notes", "Status"], "succeeded"),
+        (second, "sync", ["Qty"], "succeeded")]
+    # The run sees only the fields it watches.
+    assert set(runs[0].trigger["record"]["fields"]) <= {"Status", "Qty"}
+    assert runs[0].trigger["record"]["fields"]["Status"] == "Done"
+    assert len(_runs(team_a, every["id"])) == 4
+
+
 def test_a_workflow_that_triggers_itself_stops_at_depth_five(
         team_a, create, server, make_base, settings, django_capture_on_commit_callbacks):
     sandbox = make_base(1)

@@ -74,9 +74,9 @@ def test_the_tick_starts_one_run_per_slot_without_drift(team_a, api, create,
     from apps.schedules.services import schedules_claim_due
     from apps.workflows import services
 
-    def start(row, fire_at):
-        services.schedule_fire(schema_name=row.schema_name, workflow_id=row.workflow_id,
-                               fire_at=fire_at)
+    def start(schema_name, slots):
+        services.schedules_fire(schema_name=schema_name,
+                                slots=[(row.workflow_id, fire_at) for row, fire_at in slots])
 
     with django_capture_on_commit_callbacks(execute=True):
         assert schedules_claim_due(now=late, start=start) == 1

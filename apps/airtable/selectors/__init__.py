@@ -7,6 +7,8 @@ from .connections import (
     connection_list,
     sync_job_get,
     sync_job_list,
+    sync_job_state,
+    sync_job_summary,
     table_get,
     table_list,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "record_search",
     "sync_job_get",
     "sync_job_list",
+    "sync_job_state",
+    "sync_job_summary",
     "table_get",
     "table_list",
 ]

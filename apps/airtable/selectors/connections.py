@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
+from apps.core.jobs import JobState
+
 from ..exceptions import BaseNotFound, ConnectionNotFound, SyncJobNotFound
 from ..models import AirtableConnection, Base, SyncJob
 from .schema import base_schema, table_info
@@ -67,6 +69,35 @@ def sync_job_get(*, job_id) -> SyncJob:
     if job is None:
         raise SyncJobNotFound("There is no such sync job.")
     return job
+
+
+def sync_job_summary(job: SyncJob) -> dict:
+    """A sync job as the sync_base tool answers it."""
+    return {"jobId": str(job.pk), "status": job.status,
+            "progress": {"done": job.progress_done, "total": job.progress_total},
+            "created": job.created_count, "updated": job.updated_count,
+            "deleted": job.deleted_count, "error": job.error}
+
+
+def sync_job_state(job_id: str) -> JobState | None:
+    """Where a sync job stands, for a channel that follows it (an MCP task)."""
+    pk = _pk(job_id)
+    job = SyncJob.objects.select_related("base").filter(pk=pk).first() if pk is not None \
+        else None
+    if job is None:
+        return None
+    updated = job.finished_at or job.heartbeat_at or job.started_at or job.created_at
+    if job.status == SyncJob.Status.SUCCEEDED:
+        return JobState("completed", f"Synced {job.base.name}.", result=sync_job_summary(job),
+                        updated_at=updated)
+    if job.status == SyncJob.Status.FAILED:
+        return JobState("failed", "The sync failed.", updated_at=updated,
+                        error=("ERROR_SYNC_FAILED", job.error or "The sync failed."))
+    if job.status == SyncJob.Status.QUEUED:
+        return JobState("working", "Waiting for a worker.", updated_at=updated)
+    total = f" of {job.progress_total:,}" if job.progress_total else ""
+    return JobState("working", f"Syncing {job.base.name}: {job.progress_done:,}{total} records.",
+                    updated_at=updated)
 
 
 def sync_job_list(*, base_id=None) -> QuerySet[SyncJob]:

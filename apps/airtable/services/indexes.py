@@ -181,16 +181,20 @@ def field_uses_record(*, schema_name: str, table_pk: int, base_id: str,
                       field_names: set[str]) -> list[str]:
     """Count filter/sort uses in Redis; returns the fields that just reached the
     threshold (and enqueues their index build)."""
-    due = []
-    for name in field_names:
-        key = f"airtable:field-uses:{table_pk}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
-        cache.add(key, 0, USES_SECONDS)
-        try:
-            uses = cache.incr(key)
-        except ValueError:
-            continue
-        if uses == settings.AIRTABLE_INDEX_AFTER_USES:
-            due.append(name)
+    names = sorted(field_names)
+    if not names:
+        return []
+    # One round trip for every field of the read: start each counter (with its expiry)
+    # if it is new, then count the use.
+    pipe = get_redis_connection("default").pipeline(transaction=False)
+    for name in names:
+        key = (f"airtable:field-uses:{schema_name}:{table_pk}:"
+               f"{hashlib.sha256(name.encode()).hexdigest()[:16]}")
+        pipe.set(key, 0, ex=USES_SECONDS, nx=True)
+        pipe.incr(key)
+    counts = pipe.execute()[1::2]
+    due = [name for name, uses in zip(names, counts, strict=True)
+           if uses == settings.AIRTABLE_INDEX_AFTER_USES]
     if due:
         enqueue_on_commit("airtable.field_indexes_ensure", schema_name=schema_name,
                           table_pk=table_pk, field_names=due)

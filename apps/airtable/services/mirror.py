@@ -26,6 +26,9 @@ RECORD_TABLE = Record._meta.db_table
 class UpsertResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # For each updated record, the names of the fields whose value changed (added, removed
+    # or different); empty when only its place or creation time moved.
+    changed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _created_time(record: dict, fallback: datetime) -> datetime:
@@ -64,8 +67,14 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
                          "WHERE table_id = %s)")
         base_params = [table.pk]
     kept_position = "EXCLUDED.position" if reposition else "r.position"
+    # `previous` reads the rows as they were before this statement (a data-modifying CTE
+    # does not see its own changes), so the answer names the fields each update changed.
     sql = f"""
-        WITH incoming (record_id, fields, created_time, ordinal) AS (VALUES {", ".join(values)})
+        WITH incoming (record_id, fields, created_time, ordinal) AS (VALUES {", ".join(values)}),
+        previous AS (
+            SELECT p.record_id, p.fields FROM {RECORD_TABLE} p
+            WHERE p.table_id = %s AND p.record_id IN (SELECT record_id FROM incoming)),
+        written AS (
         INSERT INTO {RECORD_TABLE} AS r
             (table_id, record_id, fields, position, created_time, last_modified_time, synced_at)
         SELECT %s, i.record_id, i.fields, {position_base} + i.ordinal, i.created_time,
@@ -81,12 +90,21 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
         WHERE r.fields IS DISTINCT FROM EXCLUDED.fields
            OR r.created_time IS DISTINCT FROM EXCLUDED.created_time
            OR r.position IS DISTINCT FROM {kept_position}
-        RETURNING record_id, (xmax = 0) AS inserted
+        RETURNING record_id, fields, (xmax = 0) AS inserted)
+        SELECT w.record_id, w.inserted,
+               ARRAY(SELECT key FROM jsonb_each(w.fields) n
+                     FULL JOIN jsonb_each(COALESCE(p.fields, '{{}}'::jsonb)) o USING (key)
+                     WHERE n.value IS DISTINCT FROM o.value ORDER BY key)
+        FROM written w LEFT JOIN previous p USING (record_id)
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, table.pk, *base_params, synced_at])
-        for record_id, inserted in cursor.fetchall():
-            (result.created if inserted else result.updated).append(record_id)
+        cursor.execute(sql, [*params, table.pk, table.pk, *base_params, synced_at])
+        for record_id, inserted, changed in cursor.fetchall():
+            if inserted:
+                result.created.append(record_id)
+            else:
+                result.updated.append(record_id)
+                result.changed[record_id] = list(changed)
     return result
 
 

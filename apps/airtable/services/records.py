@@ -54,11 +54,15 @@ def _record_id_check(record_id, where: str) -> str:
     return record_id
 
 
-def _notify(signal, schema: dict, info: dict, record_ids: list[str]) -> None:
+def _notify(signal, schema: dict, info: dict, record_ids: list[str],
+            changed: dict[str, list[str]] | None = None) -> None:
     if record_ids:
+        extra = {"changed_fields": {record_id: (changed or {}).get(record_id, [])
+                                    for record_id in record_ids}} \
+            if signal is signals.record_updated else {}
         signal.send(sender=Table, schema_name=connection.schema_name,
                     base_id=schema["base"]["id"], table_id=info["id"],
-                    record_ids=list(record_ids), source="api")
+                    record_ids=list(record_ids), source="api", **extra)
 
 
 def _partial(error: AirtableError, done: int, total: int, verb: str) -> AirtableError:
@@ -99,9 +103,10 @@ def records_update(*, base_id, table, records, typecast=False) -> list[dict]:
     try:
         for batch in _client(schema).records_update(schema["base"]["id"], info["id"], items,
                                                     typecast=bool(typecast)):
-            mirror_upsert(table=mirror_table, records=batch, synced_at=timezone.now())
+            written = mirror_upsert(table=mirror_table, records=batch, synced_at=timezone.now())
             updated += batch
-            _notify(signals.record_updated, schema, info, [item["id"] for item in batch])
+            _notify(signals.record_updated, schema, info, [item["id"] for item in batch],
+                    written.changed)
     except AirtableError as error:
         raise _partial(error, len(updated), len(items), "updated") from None
     return updated
@@ -125,11 +130,13 @@ def records_upsert(*, base_id, table, records, fields_to_merge_on, typecast=Fals
         for batch in _client(schema).records_upsert(
                 schema["base"]["id"], info["id"], items,
                 fields_to_merge_on=list(fields_to_merge_on), typecast=bool(typecast)):
-            mirror_upsert(table=mirror_table, records=batch["records"], synced_at=timezone.now())
+            written = mirror_upsert(table=mirror_table, records=batch["records"],
+                                    synced_at=timezone.now())
             for key in answer:
                 answer[key] += batch[key]
             _notify(signals.record_created, schema, info, batch["createdRecords"])
-            _notify(signals.record_updated, schema, info, batch["updatedRecords"])
+            _notify(signals.record_updated, schema, info, batch["updatedRecords"],
+                    written.changed)
     except AirtableError as error:
         raise _partial(error, len(answer["records"]), len(items), "written") from None
     return answer

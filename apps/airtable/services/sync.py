@@ -289,6 +289,7 @@ class _TablePlan:
     seen: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _fetch(plan: _TablePlan, base_id: str, events: queue.Queue, stop: threading.Event) -> None:
@@ -366,8 +367,11 @@ def _table_finish(plan: _TablePlan, job: SyncJob, notify: bool) -> None:
                         (signals.record_updated, plan.updated),
                         (signals.record_deleted, deleted)):
         if ids:
+            extra = {"changed_fields": {record_id: plan.changed.get(record_id, [])
+                                        for record_id in ids}} \
+                if signal is signals.record_updated else {}
             signal.send(sender=Table, schema_name=schema_name, base_id=base_id,
-                        table_id=table.table_id, record_ids=list(ids), source="sync")
+                        table_id=table.table_id, record_ids=list(ids), source="sync", **extra)
 
 
 def _run_tables(job: SyncJob, plans: list[_TablePlan], meta_client: AirtableClient) -> list[str]:
@@ -400,6 +404,7 @@ def _run_tables(job: SyncJob, plans: list[_TablePlan], meta_client: AirtableClie
                         plan.seen.update(str(item.get("id")) for item in payload)
                     plan.created += result.created
                     plan.updated += result.updated
+                    plan.changed.update(result.changed)
                     job.created_count += len(result.created)
                     job.updated_count += len(result.updated)
                     job.progress_done += len(payload)

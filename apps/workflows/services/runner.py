@@ -37,7 +37,7 @@ from ..signals import workflow_run_finished
 from ..steps import BUILTIN_STEPS, DelayStep, StepContext, step_writes
 from ..templating import render
 from .notices import run_failed_notify
-from .runs import run_queue
+from .runs import run_queue, runs_queue
 
 logger = logging.getLogger(__name__)
 Status = WorkflowRun.Status
@@ -385,10 +385,11 @@ def runs_reap(*, now=None) -> int:
     wait past their wake time, or that stayed queued (the broker was away). Returns how many."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.WORKFLOWS_LEASE_SECONDS)
-    runs = list(WorkflowRun.objects.filter(status=Status.RUNNING, lease_until__lt=now)) + \
-        list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__lte=now)) + \
+    ids = list(WorkflowRun.objects.filter(status=Status.RUNNING, lease_until__lt=now)
+               .values_list("pk", flat=True)) + \
+        list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__lte=now)
+             .values_list("pk", flat=True)) + \
         list(WorkflowRun.objects.filter(status=Status.QUEUED, wake_at__isnull=True,
-                                        created_at__lt=stale))
-    for run in runs:
-        run_queue(run)
-    return len(runs)
+                                        created_at__lt=stale).values_list("pk", flat=True))
+    runs_queue(ids)  # one message per 500 runs, fanned out by a worker
+    return len(ids)

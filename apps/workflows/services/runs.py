@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -22,6 +23,8 @@ from .notices import run_failed_notify
 
 logger = logging.getLogger(__name__)
 KEY_MAX_CHARS = 200
+# Run ids per queued fan-out message.
+QUEUE_CHUNK = 500
 Status = WorkflowRun.Status
 
 
@@ -30,18 +33,41 @@ def run_queue(run: WorkflowRun, *, countdown: float | None = None) -> None:
                       schema_name=connection.schema_name, run_id=run.pk)
 
 
-def _limit_error(workflow: Workflow) -> str | None:
-    live = WorkflowRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING),
+def _live_runs() -> int:
+    return WorkflowRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING),
                                       wake_at__isnull=True).count()
+
+
+def _recent_runs(workflow_ids) -> dict[int, int]:
+    since = timezone.now() - timedelta(minutes=1)
+    return dict(WorkflowRun.objects.filter(workflow_id__in=workflow_ids, created_at__gte=since)
+                .values("workflow_id").annotate(n=Count("id")).values_list("workflow_id", "n"))
+
+
+def _limit_reason(live: int, recent: int) -> tuple[str, str] | None:
     if live >= settings.WORKFLOWS_MAX_CONCURRENT_RUNS:
-        return (f"The team already has {live} runs queued or running (the limit is "
+        return ("ERROR_WORKFLOW_LIMIT",
+                f"The team already has {live} runs queued or running (the limit is "
                 f"{settings.WORKFLOWS_MAX_CONCURRENT_RUNS}).")
-    recent = WorkflowRun.objects.filter(
-        workflow=workflow, created_at__gte=timezone.now() - timedelta(minutes=1)).count()
     if recent >= settings.WORKFLOWS_MAX_RUNS_PER_MINUTE:
-        return (f"This workflow started {recent} runs in the last minute (the limit is "
+        return ("ERROR_WORKFLOW_LIMIT",
+                f"This workflow started {recent} runs in the last minute (the limit is "
                 f"{settings.WORKFLOWS_MAX_RUNS_PER_MINUTE}).")
     return None
+
+
+def _run_fields(*, workflow: Workflow, trigger: dict, key: str | None, depth: int = 0,
+                test: bool = False, replay_of: WorkflowRun | None = None,
+                problem: tuple[str, str] | None = None) -> dict:
+    fields = {"workflow": workflow, "trigger": trigger, "idempotency_key": key, "depth": depth,
+              "test": test, "replay_of": replay_of,
+              "workflow_version": replay_of.workflow_version if replay_of else workflow.version,
+              "definition": replay_of.definition if replay_of else workflow.definition(),
+              "owner_id": workflow.owner_id}
+    if problem:
+        fields.update(status=Status.FAILED, error_code=problem[0], error=problem[1],
+                      finished_at=timezone.now())
+    return fields
 
 
 def run_start(*, workflow: Workflow, trigger: dict, key: str | None = None, depth: int = 0,
@@ -54,16 +80,10 @@ def run_start(*, workflow: Workflow, trigger: dict, key: str | None = None, dept
         existing = WorkflowRun.objects.filter(workflow=workflow, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-    source = replay_of
-    fields = {"workflow": workflow, "trigger": trigger, "idempotency_key": key, "depth": depth,
-              "test": test, "replay_of": replay_of,
-              "workflow_version": source.workflow_version if source else workflow.version,
-              "definition": source.definition if source else workflow.definition(),
-              "owner_id": workflow.owner_id}
-    problem = failure or _reason(workflow)
-    if problem:
-        fields.update(status=Status.FAILED, error_code=problem[0], error=problem[1],
-                      finished_at=timezone.now())
+    problem = failure or _limit_reason(_live_runs(), _recent_runs([workflow.pk]).get(
+        workflow.pk, 0))
+    fields = _run_fields(workflow=workflow, trigger=trigger, key=key, depth=depth, test=test,
+                         replay_of=replay_of, problem=problem)
     try:
         with transaction.atomic():
             run = WorkflowRun.objects.create(**fields)
@@ -74,11 +94,6 @@ def run_start(*, workflow: Workflow, trigger: dict, key: str | None = None, dept
     else:
         run_queue(run)
     return run, True
-
-
-def _reason(workflow: Workflow) -> tuple[str, str] | None:
-    message = _limit_error(workflow)
-    return ("ERROR_WORKFLOW_LIMIT", message) if message else None
 
 
 def workflow_trigger(*, workflow_id, data: dict | None = None,
@@ -166,16 +181,97 @@ def webhook_receive(*, workflow: Workflow, body, event_key: str | None,
     return seen.run, False
 
 
-def schedule_fire(*, schema_name: str, workflow_id: int, fire_at: datetime) -> None:
-    """What the schedule tick starts for one due row: one run per scheduled instant."""
+def runs_queue(run_ids: list[int]) -> None:
+    """Queue many runs of this schema with one message per chunk once the transaction
+    commits; a worker fans it out to one task per run (the reaper queues again what a lost
+    message left queued)."""
+    for start in range(0, len(run_ids), QUEUE_CHUNK):
+        enqueue_on_commit("workflows.runs_queue", schema_name=connection.schema_name,
+                          run_ids=list(run_ids[start:start + QUEUE_CHUNK]))
+
+
+# The runs of due schedules, written in one statement: the run copies its workflow's
+# definition (built here in SQL, so thousands of rows cost one round trip and no model
+# instances), and a slot that already has its run (the same `cron:<instant>` key) is left
+# alone by ON CONFLICT.
+_CRON_RUNS_SQL = """
+    INSERT INTO {runs} (workflow_id, workflow_version, definition, status, trigger,
+                        idempotency_key, test, depth, owner_id, error, error_code, attempts,
+                        cancel_requested, created_at, finished_at)
+    SELECT w.id, w.version,
+           jsonb_build_object('name', w.name, 'description', w.description,
+                              'trigger', w.trigger, 'steps', w.steps,
+                              'is_active', w.is_active),
+           s.status,
+           jsonb_build_object('type', 'cron', 'scheduled_at', s.fire_at,
+                              'cron', w.trigger -> 'cron',
+                              'timezone', COALESCE(w.trigger -> 'timezone', '"UTC"'::jsonb)),
+           'cron:' || s.fire_at, false, 0, w.owner_id, s.error, s.error_code, 0, false,
+           %s, CASE WHEN s.status = 'failed' THEN %s::timestamptz END
+    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+         AS s(workflow_id, fire_at, status, error_code, error)
+    JOIN {workflows} w ON w.id = s.workflow_id
+    WHERE w.is_active AND w.trigger ->> 'type' = 'cron'
+    ON CONFLICT (workflow_id, idempotency_key) DO NOTHING
+    RETURNING id, status
+"""
+
+
+# The due slots that need a run: of an active cron workflow, without a run for that instant
+# yet, with the workflow's runs of the last minute (the per-minute limit).
+_CRON_SLOTS_SQL = """
+    SELECT DISTINCT ON (s.workflow_id, s.fire_at) s.workflow_id, s.fire_at,
+           (SELECT count(*) FROM {runs} r
+            WHERE r.workflow_id = s.workflow_id AND r.created_at >= %s) AS recent
+    FROM unnest(%s::bigint[], %s::text[]) AS s(workflow_id, fire_at)
+    JOIN {workflows} w ON w.id = s.workflow_id
+    WHERE w.is_active AND w.trigger ->> 'type' = 'cron'
+      AND NOT EXISTS (SELECT 1 FROM {runs} r WHERE r.workflow_id = s.workflow_id
+                      AND r.idempotency_key = 'cron:' || s.fire_at)
+"""
+
+
+def schedules_fire(*, schema_name: str, slots: list[tuple[int, datetime]]) -> list[int]:
+    """What the schedule tick starts for the due rows of one tenant: one run per scheduled
+    instant (keyed `cron:<instant>`), with one schema switch and three queries whatever the
+    number of rows, queued in bulk once the tick commits. Rows of a deleted, disabled or no
+    longer scheduled workflow start nothing; a run past a limit is stored failed with the
+    reason, as `run_start` does. Returns the ids of the runs made."""
     with schema_context(schema_name):
-        workflow = Workflow.objects.filter(pk=workflow_id, is_active=True).first()
-        if workflow is None or workflow.trigger_type != "cron":
-            return
-        run_start(workflow=workflow, key=f"cron:{fire_at.isoformat()}",
-                  trigger={"type": "cron", "scheduled_at": fire_at.isoformat(),
-                           "cron": workflow.trigger.get("cron"),
-                           "timezone": workflow.trigger.get("timezone", "UTC")})
+        tables = {"runs": connection.ops.quote_name(WorkflowRun._meta.db_table),
+                  "workflows": connection.ops.quote_name(Workflow._meta.db_table)}
+        with connection.cursor() as cursor:
+            cursor.execute(_CRON_SLOTS_SQL.format(**tables), [
+                timezone.now() - timedelta(minutes=1),
+                [workflow_id for workflow_id, _ in slots],
+                [fire_at.isoformat() for _, fire_at in slots]])
+            candidates = cursor.fetchall()
+        live = _live_runs() if candidates else 0
+        columns: tuple[list, ...] = ([], [], [], [], [])
+        for workflow_id, fire_at, recent in candidates:
+            problem = _limit_reason(live, recent)
+            live += problem is None
+            for column, value in zip(columns, (
+                    workflow_id, fire_at, Status.FAILED if problem else Status.QUEUED,
+                    problem[0] if problem else "", problem[1] if problem else ""),
+                    strict=True):
+                column.append(value)
+        if not columns[0]:
+            return []
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(_CRON_RUNS_SQL.format(**tables), [now, now, *columns])
+            made = cursor.fetchall()
+        for run in WorkflowRun.objects.filter(
+                pk__in=[run_id for run_id, status in made if status == Status.FAILED]):
+            run_failed_notify(run=run)
+        runs_queue([run_id for run_id, status in made if status == Status.QUEUED])
+        return [run_id for run_id, _ in made]
+
+
+def schedule_fire(*, schema_name: str, workflow_id: int, fire_at: datetime) -> None:
+    """One scheduled instant of one workflow (the same as the tick does for a row)."""
+    schedules_fire(schema_name=schema_name, slots=[(workflow_id, fire_at)])
 
 
 def file_processed_fire(*, file: dict) -> list[WorkflowRun]:
@@ -188,13 +284,16 @@ def file_processed_fire(*, file: dict) -> list[WorkflowRun]:
 
 
 def record_event_store(*, kind: str, base_id: str, table_id: str, record_ids: list[str],
-                       source: str, depth: int) -> RecordEvent | None:
+                       source: str, depth: int,
+                       changed_fields: dict[str, list[str]] | None = None) -> RecordEvent | None:
     """Write a mirror change to the outbox (in the mirror's transaction) when an active
-    workflow listens to this base; it is turned into runs after the commit."""
+    workflow listens to this base; it is turned into runs after the commit. An update
+    carries, for each record, the names of the fields it changed."""
     if not Workflow.objects.filter(is_active=True, trigger__type=kind,
                                    trigger__base_id=base_id).exists():
         return None
     event = RecordEvent.objects.create(kind=kind, base_id=base_id, table_id=table_id,
-                                       record_ids=list(record_ids), source=source, depth=depth)
+                                       record_ids=list(record_ids), source=source, depth=depth,
+                                       changed_fields=changed_fields)
     enqueue_on_commit("workflows.record_events_dispatch", schema_name=connection.schema_name)
     return event

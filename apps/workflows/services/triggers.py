@@ -61,6 +61,14 @@ def _passes(workflow: Workflow, record: dict) -> bool:
         return False
 
 
+def _changed(event: RecordEvent, record_id: str) -> list[str] | None:
+    """The fields an update changed in this record; None when not known (any may have)."""
+    if event.kind != "record_updated" or not isinstance(event.changed_fields, dict):
+        return None
+    changed = event.changed_fields.get(record_id)
+    return list(changed) if isinstance(changed, list) else None
+
+
 def _event_dispatch(event: RecordEvent) -> int:
     started = 0
     names: dict = {}
@@ -69,16 +77,23 @@ def _event_dispatch(event: RecordEvent) -> int:
         if _table_matches(workflow, event, names)]
     for record_id in event.record_ids:
         record = None
+        changed = _changed(event, record_id)
+        if changed == []:
+            continue  # written with the values it had: the record did not change
         for workflow in workflows:
+            wanted = workflow.trigger.get("fields")
+            if wanted and changed is not None and not set(changed) & set(wanted):
+                continue  # an update that changed none of the fields this workflow watches
             record = record or _record(event, record_id)
             if not _passes(workflow, record):
                 continue
-            wanted = workflow.trigger.get("fields")
             shown = dict(record)
             if wanted and "fields" in record:
                 shown["fields"] = {k: v for k, v in record["fields"].items() if k in wanted}
             trigger = {"type": event.kind, "base_id": event.base_id, "table_id": event.table_id,
                        "source": event.source, "record": shown, "depth": event.depth}
+            if changed is not None:
+                trigger["changed_fields"] = changed
             failure = None
             if event.depth >= settings.WORKFLOWS_MAX_CHAIN_DEPTH:
                 failure = ("ERROR_WORKFLOW_CHAIN_DEPTH",
