@@ -42,6 +42,7 @@ from apps.formulas import (
     parse,
 )
 from apps.formulas.fieldtypes import SELECT, TEXT, field_type, primary_text
+from apps.formulas.sql import index_expression
 
 from ..clients import connection_client
 from ..exceptions import (
@@ -306,26 +307,64 @@ def _order_by(plan: _Plan) -> tuple[str, list]:
 
 
 SEPARATORS_ONLY = re.compile(r"^(, )*$")
+# Pieces of `{Link} = 'text'` beyond which the linked names are found by a scan instead.
+NAME_PIECES_MAX = 40
+
+
+def _name_candidates(text: str) -> list[str] | None:
+    """Every primary value a record linked by `{Link} = 'text'` can have: the names are
+    joined by ", ", which cannot overlap itself, so each name is a run of the pieces the
+    text splits into. None when there are too many pieces to list the runs."""
+    pieces = text.split(", ")
+    if len(pieces) > NAME_PIECES_MAX:
+        return None
+    runs = {", ".join(pieces[i:j]) for i in range(len(pieces))
+            for j in range(i + 1, len(pieces) + 1)}
+    runs.discard("")
+    return sorted(runs)
+
+
+def _linked_ids(spec, text: str) -> list[str]:
+    """Ids of the linked table's records whose primary value can be one of the names in
+    `text`, found through the primary field's expression index (made on first sync)."""
+    primary = spec.link.primary
+    name = index_expression(primary.name, {primary.name: primary}, column="fields")
+    candidates = _name_candidates(text)
+    if candidates is None:
+        condition, params = f"position(COALESCE({name}, '') in %s) > 0", [text]
+    else:
+        condition, params = f"{name} = ANY(%s::text[])", [candidates]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT record_id FROM {RECORD_TABLE} WHERE table_id = "
+                       f"{int(spec.link.scope)} AND {condition}", params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _link_prefilter(plan: _Plan) -> tuple[str, list]:
     """A condition the GIN index on `fields` serves, implied by `{Link} = 'text'`: the
-    record links to a record whose primary value occurs in the text (every linked name
-    does, when the comma-joined names equal it). Narrows a scan of the whole table to
-    the few rows that can match; the compiled filter still decides."""
+    record links to one of the records whose primary value is one of the names the text
+    can be made of (some linked name is, when the comma-joined names equal it). A scan
+    of the whole table becomes a look-up of the linked names, then of the few records
+    that link to them; the compiled filter still decides."""
     parts, params = [], []
     for name, text in field_text_equalities(plan.parsed):
         spec = plan.field_map[name]
         if spec.link is None or SEPARATORS_ONLY.match(text) or \
                 field_type(spec.link.primary.type).value not in (TEXT, SELECT):
             continue
-        primary = spec.link.primary.name
-        parts.append(
-            f"fields @> ANY(ARRAY(SELECT jsonb_build_object(%s::text, jsonb_build_array("
-            f"_named.record_id)) FROM {RECORD_TABLE} AS _named WHERE _named.table_id = %s "
-            "AND position(COALESCE(_named.fields ->> %s, '') in %s) > 0))")
-        params += [name, spec.link.scope, primary, text]
+        ids = _linked_ids(spec, text)
+        if not ids:
+            return "FALSE", []
+        parts.append("fields @? %s::jsonpath")
+        params.append(links_contain_path(name, ids))
     return " AND ".join(parts), params
+
+
+def links_contain_path(name: str, record_ids: list[str]) -> str:
+    """jsonpath matching mirror rows whose link field ``name`` holds one of ``record_ids``:
+    `fields @? <path>` is served by the GIN index on `fields`."""
+    found = " || ".join(f"@ == {json.dumps(item, ensure_ascii=False)}" for item in record_ids)
+    return f"$.{json.dumps(name, ensure_ascii=False)}[*] ? ({found})"
 
 
 def _mirror(plan: _Plan, query: _Query, order_sql: str, order_params: list) -> dict:

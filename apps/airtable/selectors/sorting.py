@@ -60,12 +60,12 @@ def _items(value: str, item: str) -> str:
 def _lookup_keys(spec: FieldSpec, value: str) -> tuple[list[str], list]:
     result_type, _options = shown_type(spec.type, spec.options)
     kind = field_type(result_type).value
+    # Immutable functions of the stored value (migration 0003), so an index can hold them.
     if kind == NUMBER:
-        return [_items(value, "CASE WHEN jsonb_typeof(_i) = 'number' THEN (_i)::float8 END")], []
+        return [f"airtable_number_items({value})"], []
     if kind in (TEXT, SELECT, DATE):
-        text = "CASE WHEN jsonb_typeof(_i) = 'string' THEN _i #>> '{}' END"
-        folded = f"lower({text})"
-        return [f'{_items(value, folded)} COLLATE "C"', f'{_items(value, text)} COLLATE "C"'], []
+        return [f'airtable_text_items({value}, true) COLLATE "C"',
+                f'airtable_text_items({value}, false) COLLATE "C"'], []
     raise Unsortable(spec.name)
 
 

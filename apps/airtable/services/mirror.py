@@ -16,7 +16,8 @@ from django.utils.dateparse import parse_datetime
 
 from apps.formulas.fieldtypes import RESULT, field_type, observed_result
 
-from ..models import Record, Table
+from ..models import Field, Record, Table
+from ..selectors.records import links_contain_path
 
 RECORD_TABLE = Record._meta.db_table
 
@@ -107,6 +108,28 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
     return result
 
 
+def _links_drop(*, table: Table, record_ids: list[str]) -> None:
+    """Deleted records leave the link fields that pointed at them, as in Airtable (a link
+    field left empty is absent); the records linking to them are found by the GIN index."""
+    if not record_ids:
+        return
+    links = Field.objects.filter(table__base__tables=table.pk, type="multipleRecordLinks",
+                                 options__linkedTableId=table.table_id)
+    for link in links.select_related("table"):
+        kept = ("(SELECT COALESCE(jsonb_agg(_e.item ORDER BY _e.ord), '[]'::jsonb) FROM "
+                "jsonb_array_elements(fields -> %s) WITH ORDINALITY AS _e(item, ord) "
+                "WHERE NOT (_e.item #>> '{}') = ANY(%s::text[]))")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {RECORD_TABLE} SET fields = CASE WHEN {kept} = '[]'::jsonb "
+                f"THEN fields - %s ELSE jsonb_set(fields, ARRAY[%s], {kept}) END "
+                "WHERE table_id = %s AND jsonb_typeof(fields -> %s) = 'array' "
+                "AND fields @? %s::jsonpath",
+                [link.name, list(record_ids), link.name, link.name, link.name,
+                 list(record_ids), link.table_id, link.name,
+                 links_contain_path(link.name, record_ids)])
+
+
 def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
     if not record_ids:
         return []
@@ -114,7 +137,9 @@ def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s AND record_id = ANY(%s::text[]) "
             "RETURNING record_id", [table.pk, list(record_ids)])
-        return [row[0] for row in cursor.fetchall()]
+        deleted = [row[0] for row in cursor.fetchall()]
+    _links_drop(table=table, record_ids=deleted)
+    return deleted
 
 
 def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> list[str]:
@@ -124,7 +149,9 @@ def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> lis
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s "
             "AND record_id NOT IN (SELECT unnest(%s::text[])) RETURNING record_id",
             [table.pk, list(keep_ids)])
-        return [row[0] for row in cursor.fetchall()]
+        deleted = [row[0] for row in cursor.fetchall()]
+    _links_drop(table=table, record_ids=deleted)
+    return deleted
 
 
 def mirror_field_rename(*, table: Table, old: str, new: str) -> None:

@@ -86,10 +86,14 @@ def _read_plain(type_name, value, name):
 def _link_rows(spec, value):
     """FROM clause of the linked rows of ``value`` (a jsonb array of ids), in link order."""
     target = spec.link
+    # LATERAL: each linked record is one look-up by (scope, record_id), never a hash join
+    # over the whole linked table (the planner guesses 100 elements per array; LIMIT 1
+    # keeps it from flattening the look-up into one).
     return (
         f"FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS _link(id, ord)"
-        f" LEFT JOIN {target.table} AS _linked ON _linked.{target.scope_column} = "
-        f"{_scope_literal(target.scope)} AND _linked.record_id = _link.id"
+        f" LEFT JOIN LATERAL (SELECT _row.fields FROM {target.table} AS _row"
+        f" WHERE _row.{target.scope_column} = {_scope_literal(target.scope)}"
+        f" AND _row.record_id = _link.id LIMIT 1) AS _linked ON TRUE"
     )
 
 
