@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('airtable', '0002_field_observed_type'),
+        ('airtable', '0003_mirror_sort_key_functions'),
     ]
 
     operations = [
