@@ -36,14 +36,15 @@ def _shortest_span(stamps: list[float], count: int) -> float:
 
 
 def test_acquisitions_from_many_clients_stay_within_the_rate():
-    rate = 20
-    stamps = _acquire_from_threads(Bucket("test:rate", rate), threads=4, each=15)
-    assert len(stamps) == 60
+    rate = 10
+    stamps = _acquire_from_threads(Bucket("test:rate", rate), threads=4, each=8)
+    assert len(stamps) == 32
     # rate + 1 acquisitions never fit in a second. A grant 1/rate too many would
-    # shorten it by 50 ms; 10 ms is left for four threads taking turns at the GIL.
-    assert _shortest_span(stamps, rate) >= 1.0 - 0.01
-    # 60 requests at 20/s: the first goes at once, the other 59 one every 50 ms.
-    assert stamps[-1] - stamps[0] >= 59 / rate - 0.05
+    # shorten it by 100 ms; 40 ms is left for the threads' stamps, taken after each
+    # grant, to lag behind it on a busy machine.
+    assert _shortest_span(stamps, rate) >= 1.0 - 0.04
+    # 32 requests at 10/s: the first goes at once, the other 31 one every 100 ms.
+    assert stamps[-1] - stamps[0] >= 31 / rate - 0.05
 
 
 def test_burst_lets_a_few_through_at_once_then_paces():
