@@ -17,6 +17,8 @@ urlpatterns = [
          name="airtable-table-export"),
     path("bases/<str:base_id>/tables/<str:table>/layout", views.table_layout,
          name="airtable-table-layout"),
+    path("bases/<str:base_id>/tables/<str:table>/fields/<str:field>/links", views.link_options,
+         name="airtable-link-options"),
     path("bases/<str:base_id>/tables/<str:table>/records/new", views.record_create,
          name="airtable-record-create"),
     path("bases/<str:base_id>/tables/<str:table>/records/<str:record_id>/cell",

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import tenant_page
 from apps.core.exceptions import ApplicationError
-from apps.formulas.fieldtypes import CHECKBOX, DATE, NUMBER, SELECT, TEXT, field_type
+from apps.formulas.fieldtypes import CHECKBOX, DATE, LINKS, NUMBER, SELECT, TEXT, field_type
 
 from . import selectors, services
 from .forms import ConnectionForm
@@ -169,7 +169,7 @@ def sync_progress(request, job_id: str):
 # How the grid edits a field, by the way its type holds values; a field Airtable computes
 # (or one of a kind not listed) is shown, not edited, in the grid.
 CELL_EDITORS = {TEXT: "text", NUMBER: "number", CHECKBOX: "checkbox", SELECT: "select",
-                DATE: "date"}
+                DATE: "date", LINKS: "links"}
 
 
 def _editor(field: dict) -> str | None:
@@ -270,6 +270,18 @@ def table_layout(request, base_id: str, table: str):
     return JsonResponse(saved)
 
 
+@require_GET
+@tenant_page
+def link_options(request, base_id: str, table: str, field: str):
+    """The link picker's choices: records of the field's linked table matching ?q=."""
+    try:
+        found = services.record_link_options(base_id=base_id, table=table, field=field,
+                                              query=request.GET.get("q", ""))
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.detail}, status=error.status)
+    return JsonResponse(found)
+
+
 @require_POST
 @tenant_page(write=True)
 def record_cell(request, base_id: str, table: str, record_id: str):
@@ -309,6 +321,20 @@ def record_create(request, base_id: str, table: str):
     return _back_to_grid(request, base_id, table, open=created[0]["id"])
 
 
+def _link_ids(raw: str) -> list[str] | None:
+    """The record ids a link field's hidden input holds (JSON: a list, or null for none);
+    None when it holds anything else, which leaves the field as it is."""
+    try:
+        value = json.loads(raw or "null")
+    except ValueError:
+        return None
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
 @require_POST
 @tenant_page(write=True)
 def record_save(request, base_id: str, table: str, record_id: str):
@@ -321,6 +347,10 @@ def record_save(request, base_id: str, table: str, record_id: str):
         key = f"field-{column['id']}"
         if column["editor"] == "checkbox":
             fields[column["name"]] = key in request.POST
+        elif column["editor"] == "links":
+            ids = _link_ids(request.POST.get(key, ""))
+            if key in request.POST and ids is not None:
+                fields[column["name"]] = ids
         elif key in request.POST:
             raw = request.POST[key].strip()
             fields[column["name"]] = raw if raw != "" else None

@@ -144,11 +144,12 @@
     }
     return raw;
   }
-  async function save(cell, value) {
+  async function save(cell, value, shownHtml) {
     const before = cell.dataset.value;
     const beforeHtml = cell.innerHTML;
     const row = cell.closest("tr");
-    cell.textContent = display(value);  // optimistic: shown at once, undone if refused
+    // Optimistic: shown at once, undone if refused.
+    if (shownHtml === undefined) cell.textContent = display(value); else cell.innerHTML = shownHtml;
     cell.dataset.value = JSON.stringify(value);
     cell.classList.add("saving");
     message("");
@@ -178,6 +179,7 @@
     if (!cell?.dataset.editor || !grid()?.dataset.canWrite || cell.querySelector(".cell-editor")) return;
     const kind = cell.dataset.editor;
     if (kind === "checkbox") { save(cell, !JSON.parse(cell.dataset.value || "false")); return; }
+    if (kind === "links") { editLinks(cell); return; }
     const input = editorFor(cell);
     const shown = cell.innerHTML;
     cell.textContent = "";
@@ -209,6 +211,167 @@
   document.addEventListener("click", (event) => {
     const cell = event.target.closest("#grid td[data-field]");
     if (cell && !event.target.closest(".cell-editor")) cell.focus();
+  });
+
+  // --- link picker ------------------------------------------------------------------------
+  // A linked-record field is edited in a picker: the linked records it holds as chips (×
+  // unlinks), a search of the linked table's primary values, Save writes the ids.
+  const chipsOf = (node) => [...node.querySelectorAll(".chip[data-record]")]
+    .map((chip) => ({ id: chip.dataset.record, name: chip.textContent.trim() }));
+  const chipHtml = (items) => items.map((item) => {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.dataset.record = item.id;
+    chip.textContent = item.name;
+    return chip.outerHTML;
+  }).join(" ");
+  let openPicker = null;
+  function linkPicker({ anchor, field, linked, onSave, onClose }) {
+    openPicker?.close(false);
+    const spec = column(field);
+    const box = document.createElement("div");
+    box.className = "link-picker";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", `Link records: ${field}`);
+    box.innerHTML = `<div class="chips" aria-label="Linked records"></div>
+      <input type="search" class="link-search" autocomplete="off">
+      <ul class="link-results" role="listbox"></ul>
+      <p class="picker-actions"><button type="button" data-picker="save">Save</button>
+        <button type="button" class="link" data-picker="cancel">Cancel</button>
+        <span class="muted link-note"></span></p>`;
+    const chips = box.querySelector(".chips");
+    const search = box.querySelector(".link-search");
+    const results = box.querySelector(".link-results");
+    const note = box.querySelector(".link-note");
+    search.setAttribute("aria-label", `Search the records ${field} can link to`);
+    let chosen = [...linked];
+    let single = false;
+    function drawChips() {
+      chips.replaceChildren(...chosen.map((item) => {
+        const chip = document.createElement("span");
+        chip.className = "chip";
+        chip.dataset.record = item.id;
+        chip.textContent = item.name;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link unlink";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", `Unlink ${item.name}`);
+        remove.addEventListener("click", () => {
+          chosen = chosen.filter((other) => other.id !== item.id);
+          drawChips();
+          search.focus();
+        });
+        chip.append(remove);
+        return chip;
+      }));
+      if (!chosen.length) chips.textContent = "No linked records.";
+    }
+    function choose(item) {
+      if (!chosen.some((other) => other.id === item.id)) chosen = single ? [item] : [...chosen, item];
+      drawChips();
+      search.value = "";
+      search.focus();
+      find();
+    }
+    let asked = 0;
+    async function find() {
+      const ask = ++asked;
+      const url = new URL(grid().dataset.linksUrl.replace("__field__", encodeURIComponent(spec?.id || field)), location.href);
+      url.searchParams.set("q", search.value.trim());
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        const body = await response.json().catch(() => ({}));
+        if (ask !== asked) return;
+        if (!response.ok) throw new Error(body.detail || `The search failed (${response.status}).`);
+        single = body.single;
+        search.placeholder = `Search ${body.table.name}`;
+        note.textContent = single ? "One record only." : "";
+        results.replaceChildren(...body.records.map((item) => {
+          const option = document.createElement("li");
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "link-option";
+          button.setAttribute("role", "option");
+          button.dataset.record = item.id;
+          button.textContent = item.name;
+          button.addEventListener("click", () => choose(item));
+          option.append(button);
+          return option;
+        }));
+        if (!body.records.length) results.innerHTML = `<li class="muted">No records match.</li>`;
+      } catch (error) {
+        if (ask === asked) { results.replaceChildren(); note.textContent = error.message; }
+      }
+    }
+    let timer = null;
+    search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(find, 200); });
+    box.addEventListener("keydown", (event) => {
+      event.stopPropagation();
+      const options = [...results.querySelectorAll(".link-option")];
+      const at = options.indexOf(document.activeElement);
+      if (event.key === "Escape") { event.preventDefault(); close(false); }
+      else if (event.key === "ArrowDown" && options.length) { event.preventDefault(); options[Math.min(at + 1, options.length - 1)].focus(); }
+      else if (event.key === "ArrowUp" && at >= 0) { event.preventDefault(); (at === 0 ? search : options[at - 1]).focus(); }
+      else if (event.key === "Enter" && event.target === search) {
+        event.preventDefault();
+        if (search.value.trim() && options.length) choose({ id: options[0].dataset.record, name: options[0].textContent });
+        else close(true);
+      }
+    });
+    box.querySelector('[data-picker="save"]').addEventListener("click", () => close(true));
+    box.querySelector('[data-picker="cancel"]').addEventListener("click", () => close(false));
+    const outside = (event) => { if (!box.contains(event.target) && !anchor.contains(event.target)) close(false); };
+    function close(keep) {
+      if (openPicker !== handle) return;
+      openPicker = null;
+      clearTimeout(timer);
+      document.removeEventListener("mousedown", outside, true);
+      box.remove();
+      if (keep) onSave(chosen); else onClose?.();
+    }
+    const handle = { close };
+    openPicker = handle;
+    document.body.append(box);
+    const place = anchor.getBoundingClientRect();
+    const width = Math.min(360, window.innerWidth - 16);
+    box.style.width = `${width}px`;
+    box.style.left = `${Math.max(8, Math.min(place.left, window.innerWidth - width - 8)) + window.scrollX}px`;
+    box.style.top = `${place.bottom + window.scrollY + 2}px`;
+    drawChips();
+    find();
+    search.focus();
+    setTimeout(() => document.addEventListener("mousedown", outside, true));
+    return handle;
+  }
+  function editLinks(cell) {
+    const before = chipsOf(cell);
+    linkPicker({
+      anchor: cell, field: cell.dataset.field, linked: before,
+      onClose: () => cell.focus(),
+      onSave: (items) => {
+        cell.focus();
+        const ids = items.map((item) => item.id);
+        if (JSON.stringify(ids) !== JSON.stringify(before.map((item) => item.id))) save(cell, ids, chipHtml(items));
+      },
+    });
+  }
+  // The record panel's link fields: the picker writes the ids into the form's hidden input.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("#record-panel [data-edit-links]");
+    if (!button) return;
+    const holder = button.closest(".link-field");
+    const input = holder.querySelector("input[type=hidden]");
+    const shown = holder.querySelector(".link-chips");
+    linkPicker({
+      anchor: button, field: holder.dataset.field, linked: chipsOf(shown),
+      onClose: () => button.focus(),
+      onSave: (items) => {
+        input.value = JSON.stringify(items.map((item) => item.id));
+        shown.innerHTML = chipHtml(items);
+        button.focus();
+      },
+    });
   });
 
   // --- keyboard ---------------------------------------------------------------------------

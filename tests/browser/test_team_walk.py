@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from playwright.sync_api import expect
 from apps.chat import services as chat_services
 from apps.sandbox.models import SandboxRecord
 from apps.tenants.selectors import tenant_get_by_slug
+from tests.browser.helpers import in_thread, shoot
 from tests.support.openai_server import ScriptedOpenAI, text_reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
-SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
 PASSWORD = "a-long-and-unusual-passphrase-91"
 
 
@@ -55,30 +54,6 @@ def _last_link(mail_dir: Path, pattern: str) -> str:
     return links[-1]
 
 
-def _in_thread(blocker, work):
-    """Run ORM work beside Playwright's event loop (Django refuses it inside one)."""
-
-    def run():
-        from django.db import connection
-
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with blocker.unblock(), ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
-
-
-def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        if width == 390:
-            overflow = page.evaluate("document.querySelector('.topbar').scrollWidth - 390")
-            assert overflow <= 0, f"the navigation runs {overflow} px off a 390 px screen"
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
@@ -98,17 +73,17 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     page.fill("#id_tenant_slug", slug)
     page.click("button:has-text('Sign up')")
     page.wait_for_url(f"{base}/")
-    _shoot(page, "01-dashboard")
+    shoot(page, "01-dashboard")
 
     # Connect the sandbox demo base in one click; its first sync runs with progress.
     page.click("nav >> text=Airtable")
-    _shoot(page, "02-first-run")
+    shoot(page, "02-first-run")
     page.click("#connect-demo")
     page.wait_for_url(re.compile(r"/airtable/bases/app\w+/$"))
     page.wait_for_selector("#sync-status .status-succeeded")
     assert page.locator("#sync-status progress").get_attribute("value") == "100"
     page.wait_for_selector("#tables a:has-text('Companies')")
-    _shoot(page, "03-base-synced")
+    shoot(page, "03-base-synced")
 
     # Filter with the builder.
     page.click("#tables a:has-text('Companies')")
@@ -124,7 +99,7 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     expect(page.locator("#grid .pager .count")).not_to_have_text(re.compile(f"of {total}$"))
     filtered = int(re.search(r"of (\d+)", page.inner_text("#grid .pager .count")).group(1))
     assert 0 < filtered < total
-    _shoot(page, "04-grid-filtered")
+    shoot(page, "04-grid-filtered")
 
     # Edit a cell: the change is in the sandbox.
     first_row = page.locator("#grid tr[data-record]").first
@@ -135,7 +110,7 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     page.keyboard.press("Enter")
     page.wait_for_selector("#grid td.saved")
     assert name_cell.inner_text() == "Walk Edited Co"
-    stored = _in_thread(django_db_blocker,
+    stored = in_thread(django_db_blocker,
                         lambda: SandboxRecord.objects.get(pk=record_id).fields)
     assert "Walk Edited Co" in json.dumps(stored)
     name_cell.press("ArrowRight")  # keyboard navigation moves to the next column
@@ -148,10 +123,10 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     page.locator("#record-panel dd input[type=text]").first.fill("Walk New Row")
     page.click("#record-panel button:has-text('Save')")
     page.wait_for_selector(".flash:has-text('Record saved.')")
-    _shoot(page, "05-record-panel")
+    shoot(page, "05-record-panel")
     page.click("#record-panel button:has-text('Delete record')")
     page.wait_for_selector(".flash:has-text('Record deleted.')")
-    assert not _in_thread(django_db_blocker,
+    assert not in_thread(django_db_blocker,
                           lambda: SandboxRecord.objects.filter(pk=new_id).exists())
 
     # Invite a viewer.
@@ -160,7 +135,7 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     page.select_option("#id_role", "viewer")
     page.click("button:has-text('Send invitation')")
     page.wait_for_selector(".flash:has-text('Invitation sent')")
-    _shoot(page, "06-members")
+    shoot(page, "06-members")
     invitation = _last_link(mail_dir, r"/invitations/")
     page.click("button:has-text('Log out')")
 
@@ -179,7 +154,7 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     assert page.locator("#grid td[data-editor]").count() == 0
     assert page.locator("#add-record").count() == 0
     assert page.locator("#grid button:has-text('Delete')").count() == 0
-    _shoot(page, "07-viewer-grid")
+    shoot(page, "07-viewer-grid")
     page.click("nav >> text=API keys")
     assert page.locator("text=Allow writes").count() == 0
     page.click("button:has-text('Log out')")
@@ -209,7 +184,7 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
                 actor_id=tenant.memberships.get(role="owner").user_id, provider="openai",
                 base_url=model_server.url, api_key="sk-walk")
 
-    _in_thread(django_db_blocker, chat_settings)
+    in_thread(django_db_blocker, chat_settings)
     model_server.plan(text_reply("**Total**: 3 companies\n\n- Acme\n- Globex"))
     page.click("nav >> text=Chat")
     page.fill("#chat-input", "How many companies are active?")
@@ -221,4 +196,4 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     assert "**" not in page.inner_text("#chat-log")
     page.reload()
     page.wait_for_selector("#chat-log .msg.assistant strong:has-text('Total')")
-    _shoot(page, "08-chat")
+    shoot(page, "08-chat")

@@ -46,6 +46,7 @@ from apps.formulas.sql import index_expression
 
 from ..clients import connection_client
 from ..exceptions import (
+    FieldNotFound,
     FormulaInvalid,
     InvalidQuery,
     QueryTimeout,
@@ -646,3 +647,44 @@ def record_link_names(*, base_id, table, records: list[dict]) -> dict[str, str]:
                if isinstance(item, str)}
         names.update(_primary_texts(linked, ids))
     return names
+
+
+LINK_OPTIONS_MAX = 50
+
+
+def record_link_options(*, base_id, table, field, query: str = "", limit: int = 20) -> dict:
+    """What a link field of ``table`` can point at: records of its linked table whose primary
+    value contains ``query`` (case-insensitively; the first records without one), each as
+    {id, name}, with whether the field holds one record only."""
+    schema = base_schema(base_id)
+    info = table_info(schema, table)
+    fmap = field_map(info, schema)
+    name = field_name(info, field)
+    linked = linked_tables(schema, fmap, [name]).get(name) if name else None
+    if linked is None:
+        raise FieldNotFound(f"Table {info['name'][:200]!r} has no link field "
+                            f"{str(field)[:200]!r}.")
+    limit = _int(limit, "limit", low=1, high=LINK_OPTIONS_MAX)
+    if not isinstance(query, str) or len(query) > 1000:
+        raise InvalidQuery("q is the text to look for.",
+                           errors={"q": ["Text of at most 1000 characters."]})
+    primary = next((item for item in linked["fields"]
+                    if item["id"] == linked["primary_field_id"]), None)
+    rows = Record.objects.filter(table_id=linked["pk"]).order_by("position", "record_id")
+    if query.strip() and primary is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT record_id FROM {RECORD_TABLE} WHERE table_id = %s AND (CASE "
+                "jsonb_typeof(fields -> %s) WHEN 'string' THEN fields ->> %s "
+                "ELSE (fields -> %s)::text END) ILIKE %s ORDER BY position, record_id LIMIT %s",
+                [linked["pk"], primary["name"], primary["name"], primary["name"],
+                 _like(query.strip()), limit])
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        ids = list(rows.values_list("record_id", flat=True)[:limit])
+    names = _primary_texts(linked, set(ids))
+    single = bool((next(item for item in info["fields"] if item["name"] == name)
+                   .get("options") or {}).get("prefersSingleRecordLink"))
+    return {"table": {"id": linked["id"], "name": linked["name"]}, "single": single,
+            "records": [{"id": record_id, "name": names.get(record_id) or record_id}
+                        for record_id in ids]}

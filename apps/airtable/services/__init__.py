@@ -14,7 +14,14 @@ from .connections import (
     connection_update,
 )
 from .layouts import grid_layout_get, grid_layout_save
-from .reads import record_get, record_list, record_search, table_get, table_list
+from .reads import (
+    record_get,
+    record_link_options,
+    record_list,
+    record_search,
+    table_get,
+    table_list,
+)
 from .records import records_create, records_delete, records_update, records_upsert
 from .scheduling import base_update
 from .schema import field_create, field_update, table_create, table_update
@@ -34,6 +41,7 @@ __all__ = [
     "grid_layout_get",
     "grid_layout_save",
     "record_get",
+    "record_link_options",
     "record_list",
     "record_search",
     "records_create",

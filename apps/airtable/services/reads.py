@@ -94,3 +94,8 @@ def record_search(*, base_id, table, query, fields=None, max_records=100,
     return _read(base_id, lambda: selectors.record_search(
         base_id=base_id, table=table, query=query, fields=fields, max_records=max_records),
         ask_airtable=ask_airtable_on_miss)
+
+
+def record_link_options(*, base_id, table, field, query="", limit=20) -> dict:
+    return _read(base_id, lambda: selectors.record_link_options(
+        base_id=base_id, table=table, field=field, query=query, limit=limit))

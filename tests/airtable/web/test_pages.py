@@ -6,6 +6,7 @@ import json
 import re
 import time
 
+import httpx
 import pytest
 from django.test import Client
 
@@ -373,3 +374,101 @@ def test_the_column_layout_is_kept_per_user_and_table_on_the_server(team_a, team
                                   content_type="application/json")
     assert other.status_code == 404
     assert _layout_on(owner.get(url).content.decode()) == saved.json()
+
+
+@pytest.fixture(scope="module")
+def links_base(seed) -> tuple[str, str]:
+    """A demo base of this module's own: its links are changed."""
+    return seed(40)
+
+
+@pytest.fixture
+def demo(team_a, server, links_base, django_capture_on_commit_callbacks):
+    """The links base, synced as team alpha; and an HTTP client of the sandbox for it."""
+    base_id, token = links_base
+    connect(team_a, server, token, name="Demo links")
+    assert sync(team_a, base_id, capture=django_capture_on_commit_callbacks).status == \
+        "succeeded"
+    return base_id, httpx.Client(base_url=f"{server.url}/sandbox/airtable/v0",
+                                 headers={"Authorization": f"Bearer {token}"})
+
+
+def _company_names(http, base_id) -> dict[str, str]:
+    records = http.get(f"/{base_id}/Companies", params={"pageSize": 100}).json()["records"]
+    return {record["id"]: record["fields"]["Name"] for record in records}
+
+
+def test_the_link_picker_searches_the_linked_table(team_a, demo):
+    base_id, http = demo
+    browser = _browser(team_a)
+    deals = browser.get(f"/airtable/bases/{base_id}/tables/Deals/").content.decode()
+    assert 'data-editor="links"' in deals
+    field = next(item for item in json.loads(
+        re.search(r'id="grid-columns" type="application/json">(.*?)</script>', deals).group(1))
+        if item["name"] == "Company")
+    url = f"/airtable/bases/{base_id}/tables/Deals/fields/{field['id']}/links"
+    first = browser.get(url).json()
+    companies = _company_names(http, base_id)
+    assert first["table"]["name"] == "Companies" and first["single"] is False
+    assert 0 < len(first["records"]) <= 20
+    assert all(companies[item["id"]] == item["name"] for item in first["records"])
+    name = first["records"][3]["name"]
+    found = browser.get(url, {"q": name[1:-1].upper()}).json()["records"]
+    assert {"id": first["records"][3]["id"], "name": name} in found
+    assert all(name[1:-1].lower() in item["name"].lower() for item in found)
+    assert browser.get(url, {"q": "no company is called this"}).json()["records"] == []
+    # By name too; a field that is not a link, or no field, is a clear 404.
+    assert browser.get(f"/airtable/bases/{base_id}/tables/Deals/fields/Company/links")\
+        .json()["records"] == first["records"]
+    missing = browser.get(f"/airtable/bases/{base_id}/tables/Deals/fields/Stage/links")
+    assert missing.status_code == 404 and "no link field" in missing.json()["detail"]
+    single = browser.get(f"/airtable/bases/{base_id}/tables/Deals/fields/Primary contact/links")
+    assert single.json()["single"] is True and single.json()["table"]["name"] == "Contacts"
+    assert browser.get(url, {"q": "x" * 1001}).status_code == 400
+
+
+def test_links_written_from_the_grid_and_the_panel_reach_airtable(team_a, demo):
+    base_id, http = demo
+    browser = _browser(team_a)
+    companies = list(_company_names(http, base_id).items())
+    deal = http.get(f"/{base_id}/Deals", params={"pageSize": 1}).json()["records"][0]
+    cell = f"/airtable/bases/{base_id}/tables/Deals/records/{deal['id']}/cell"
+    chosen = [companies[0][0], companies[1][0]]
+    answer = browser.post(cell, json.dumps({"field": "Company", "value": chosen}),
+                          content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["value"] == chosen
+    assert f'data-record="{chosen[0]}">{companies[0][1]}</span>' in answer.json()["html"]
+    assert http.get(f"/{base_id}/Deals/{deal['id']}").json()["fields"]["Company"] == chosen
+    # Unlinking every record clears the field.
+    answer = browser.post(cell, json.dumps({"field": "Company", "value": []}),
+                          content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["value"] is None
+    assert "Company" not in http.get(f"/{base_id}/Deals/{deal['id']}").json()["fields"]
+    # The record panel carries the ids in a hidden input the picker fills.
+    panel = browser.get(f"/airtable/bases/{base_id}/tables/Deals/",
+                        {"open": deal["id"]}).content.decode()
+    company = next(item for item in json.loads(re.search(
+        r'id="grid-columns" type="application/json">(.*?)</script>', panel).group(1))
+        if item["name"] == "Company")
+    assert f'name="field-{company["id"]}"' in panel and "data-edit-links" in panel
+    save = f"/airtable/bases/{base_id}/tables/Deals/records/{deal['id']}/save"
+    browser.post(save, {f"field-{company['id']}": json.dumps([companies[2][0]])})
+    assert http.get(f"/{base_id}/Deals/{deal['id']}").json()["fields"]["Company"] == \
+        [companies[2][0]]
+    browser.post(save, {f"field-{company['id']}": "not a list of ids"})  # left as it is
+    assert http.get(f"/{base_id}/Deals/{deal['id']}").json()["fields"]["Company"] == \
+        [companies[2][0]]
+
+
+def test_another_tenant_gets_no_link_choices(team_a, team_b, demo):
+    base_id, _http = demo
+    answer = _browser(team_b).get(f"/airtable/bases/{base_id}/tables/Deals/fields/Company/links")
+    assert answer.status_code == 404
+    assert "records" not in answer.json()
+    viewer = team_a.add_member("links-viewer@alpha.example.com", "viewer")
+    reading = _browser(team_a, viewer).get(
+        f"/airtable/bases/{base_id}/tables/Deals/fields/Company/links")
+    assert reading.status_code == 200  # a read: viewers see the names the grid shows anyway
+    deals = _browser(team_a, viewer).get(f"/airtable/bases/{base_id}/tables/Deals/")
+    assert 'data-editor="links"' not in deals.content.decode()
