@@ -6,9 +6,10 @@ MAX_MAPPING_LINES = 2_000
 
 
 class ImportForm(forms.Form):
-    base_id = forms.CharField(max_length=64, label="Base id",
-                              widget=forms.TextInput(attrs={"placeholder": "appXXXXXXXXXXXXXX"}))
-    table = forms.CharField(max_length=255, label="Table (id or name)")
+    """Rows of one of the file's tables into one of the team's Airtable tables; the target is
+    chosen from the tables of the bases the team has connected ("base id/table id")."""
+
+    target = forms.ChoiceField(label="Airtable table")
     sheet = forms.ChoiceField(label="Table of the file", required=False)
     mapping = forms.CharField(
         required=False, label="Mapping",
@@ -18,9 +19,17 @@ class ImportForm(forms.Form):
     typecast = forms.BooleanField(required=False, initial=True,
                                   label="Let Airtable convert values (typecast)")
 
-    def __init__(self, *args, sheets: list[str], **kwargs):
+    def __init__(self, *args, sheets: list[str], targets: list[tuple[str, list]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sheet"].choices = [(name, name) for name in sheets]
+        self.fields["target"].choices = targets
+
+    def clean(self):
+        cleaned = super().clean()
+        target = cleaned.pop("target", None)
+        if target:
+            cleaned["base_id"], _slash, cleaned["table"] = target.partition("/")
+        return cleaned
 
     def clean_mapping(self) -> dict[str, str]:
         mapping: dict[str, str] = {}

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from apps.accounts.decorators import tenant_page
+from apps.airtable import selectors as airtable_selectors
 from apps.core.exceptions import ApplicationError
 
 from . import selectors, services
@@ -103,6 +104,20 @@ def _upload(request):
     return render(request, "files/upload.html", _upload_context())
 
 
+def _import_targets() -> list[tuple[str, list]]:
+    """The tables of the team's connected bases, grouped by base, as the import form offers
+    them (a base whose tables were never read is left out until its first sync)."""
+    groups = []
+    for base in airtable_selectors.base_list():
+        try:
+            tables = airtable_selectors.table_list(base_id=base.base_id)
+        except ApplicationError:
+            continue
+        groups.append((base.name or base.base_id, [
+            (f"{base.base_id}/{table['id']}", table["name"]) for table in tables]))
+    return groups
+
+
 def _detail_context(request, file) -> dict:
     content = None
     if file.status == file.Status.PROCESSED:
@@ -114,7 +129,7 @@ def _detail_context(request, file) -> dict:
         "content": content,
         "preview_chars": TEXT_PREVIEW_CHARS,
         "preview_rows": TABLE_PREVIEW_ROWS,
-        "form": ImportForm(sheets=sheets),
+        "form": ImportForm(sheets=sheets, targets=_import_targets()),
         "jobs": selectors.import_job_list(file=file)[:10],
         "can_write": request.membership.can_write,
     }
@@ -141,7 +156,7 @@ def status(request, file_id):
 def import_start(request, file_id):
     file = _file_or_404(file_id)
     sheets = selectors.file_table_names(file=file)
-    form = ImportForm(request.POST, sheets=sheets)
+    form = ImportForm(request.POST, sheets=sheets, targets=_import_targets())
     if form.is_valid():
         try:
             services.import_start(file_id=file.pk, user_id=request.user.pk,

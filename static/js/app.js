@@ -32,3 +32,9 @@ window.addEventListener("pageshow", () => {
     button.textContent = button.dataset.label;
   });
 });
+// An attachment whose thumbnail cannot be loaded (gone, or from a host the page does not
+// load images from) shows its file name instead of a broken image.
+document.addEventListener("error", (event) => {
+  const image = event.target;
+  if (image.tagName === "IMG" && image.closest(".cell-attachment")) image.replaceWith(image.alt || "file");
+}, true);

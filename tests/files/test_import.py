@@ -187,3 +187,35 @@ def test_another_tenant_cannot_import_or_read_the_job(
                        {"base_id": connected[1], "table": table["name"]}, format="json")
     assert again.status_code == 404
     assert len(sandbox_records(connected, table["id"])) == 1
+
+
+def test_the_import_page_offers_the_teams_tables_by_name(
+        team_a, connected, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    table = create_table(connected, PEOPLE_FIELDS)
+    with schema_context(team_a.tenant.schema_name):
+        airtable_services.table_list(base_id=connected[1])
+    file = store(team_a, "people.csv", documents.csv_file([["Name", "Count"], ["Ada", "3"]]))
+    client = Client()
+    client.force_login(team_a.owner)
+    session = client.session
+    session["active_tenant_id"] = team_a.tenant.pk
+    session.save()
+    page = client.get(f"/files/{file.pk}/").content.decode()
+    target = f"{connected[1]}/{table['id']}"
+    assert f'<option value="{target}">{table["name"]}</option>' in page
+    assert 'name="base_id"' not in page and 'name="table"' not in page  # nothing to type
+    assert '<option value="people">people</option>' in page  # the file's table
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/files/{file.pk}/import",
+                             {"target": target, "sheet": "people", "typecast": "on"})
+    assert answer.status_code == 302, answer.content.decode()
+    assert [record["fields"] for record in sandbox_records(connected, table["id"])] == \
+        [{"Name": "Ada", "Count": 3}]
+    refused = client.post(f"/files/{file.pk}/import", {"target": "appNOPE/tblNOPE"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
+    bad_mapping = client.post(f"/files/{file.pk}/import", {
+        "target": target, "sheet": "people", "mapping": "Name = Name\nno equals sign here"})
+    assert bad_mapping.status_code == 400
+    assert bad_mapping.content.decode().count("Line 2 is not") == 1  # said once

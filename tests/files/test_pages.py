@@ -119,8 +119,9 @@ def test_detail_previews_text_and_tables_and_offers_the_import(team_a):
     assert "people.xlsx" in page
     assert "<th>Joined</th>" in page and "<td>Laptop</td>" in page
     assert "## People" in page
-    assert f'action="/files/{file.pk}/import"' in page
-    assert '<option value="Budget">Budget</option>' in page
+    # With no Airtable base connected yet, the import says what it needs first.
+    assert f'action="/files/{file.pk}/import"' not in page
+    assert "Connect an Airtable base and sync it first" in page
     assert f'href="/api/v1/files/{file.pk}/download"' in page
 
 
@@ -132,15 +133,14 @@ def test_a_failed_file_shows_its_reason_and_can_be_retried(team_a):
     assert f'action="/files/{file.pk}/retry"' in page
 
 
-def test_the_import_form_reports_a_bad_mapping_line(team_a):
+def test_an_import_with_no_base_connected_is_refused(team_a):
     file = store(team_a, "rows.csv", b"a,b\n1,2\n")
     client = browser(team_a)
     token = csrf_of(client.get(f"/files/{file.pk}/"))
     response = client.post(f"/files/{file.pk}/import", {
-        "csrfmiddlewaretoken": token, "base_id": "appX", "table": "T", "sheet": "rows",
-        "mapping": "a = Name\nno equals sign here"})
+        "csrfmiddlewaretoken": token, "target": "appX/T", "sheet": "rows"})
     assert response.status_code == 400
-    assert "Line 2 is not" in response.content.decode()
+    assert "Connect an Airtable base and sync it first" in response.content.decode()
 
 
 def test_delete_from_the_page(team_a, storage):
