@@ -4,12 +4,12 @@ from apps.core.exceptions import ApplicationError, Conflict, NotFound, Permissio
 class InvalidCredentials(ApplicationError):
     code = "ERROR_INVALID_CREDENTIALS"
     status = 401
-    title = "Invalid e-mail or password"
+    title = "Invalid email or password"
 
 
 class EmailTaken(Conflict):
     code = "ERROR_EMAIL_TAKEN"
-    title = "E-mail address already registered"
+    title = "Email address already registered"
 
 
 class ApiKeyNotFound(NotFound):
@@ -64,7 +64,7 @@ class InvitationInvalid(ApplicationError):
 
 class InvitationForOther(PermissionDenied):
     code = "ERROR_INVITATION_FOR_OTHER"
-    title = "This invitation is for another e-mail address"
+    title = "This invitation is for another email address"
 
 
 class PersonalCredentialRequired(PermissionDenied):

@@ -9,7 +9,7 @@ class UserManager(BaseUserManager):
 
     def _create(self, email, password, **extra):
         if not email:
-            raise ValueError("An e-mail address is required")
+            raise ValueError("An email address is required")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)

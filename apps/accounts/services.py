@@ -75,7 +75,7 @@ def user_register(*, email: str, password: str, tenant_name: str, tenant_slug: s
     """Sign-up: a new user owning a new tenant. All or nothing."""
     email = email.strip().lower()
     if user_get_by_email(email):
-        raise EmailTaken("An account with this e-mail address exists; log in instead.",
+        raise EmailTaken("An account with this email address exists; log in instead.",
                          errors={"email": ["Already registered."]})
     tenant_slug_validate(tenant_slug)
     _password_check(password, User(email=email, full_name=full_name))
@@ -83,7 +83,7 @@ def user_register(*, email: str, password: str, tenant_name: str, tenant_slug: s
         try:
             user = User.objects.create_user(email=email, password=password, full_name=full_name)
         except IntegrityError:
-            raise EmailTaken("An account with this e-mail address exists.",
+            raise EmailTaken("An account with this email address exists.",
                              errors={"email": ["Already registered."]}) from None
         tenant = team_create(user=user, tenant_name=tenant_name, tenant_slug=tenant_slug)
     return user, tenant
@@ -104,7 +104,7 @@ def user_login(*, email: str, password: str, tenant_slug: str | None = None,
     user = authenticate(username=(email or "").strip().lower(), password=password,
                         client_ip=client_ip)
     if user is None:
-        raise InvalidCredentials("The e-mail address or password is wrong.")
+        raise InvalidCredentials("The email address or password is wrong.")
     if tenant_slug:
         tenant = tenant_get_by_slug(tenant_slug)
         membership = membership_get(user_id=user.pk, tenant=tenant) if tenant else None

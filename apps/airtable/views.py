@@ -22,6 +22,7 @@ from apps.core.exceptions import ApplicationError
 from apps.formulas.fieldtypes import CHECKBOX, DATE, LINKS, NUMBER, SELECT, TEXT, field_type
 
 from . import selectors, services
+from .exceptions import FormulaInvalid
 from .forms import ConnectionForm
 from .templatetags.airtable import cell, cell_text
 
@@ -215,6 +216,8 @@ def table_records(request, base_id: str, table: str):
             sort=_sort_of(query, names), page_size=GRID_PAGE_SIZE, offset=offset)
         total = selectors.record_count(base_id=base.base_id, table=info["id"],
                                        filter_by_formula=query["formula"] or None)
+    except FormulaInvalid as failure:
+        error = f"This formula cannot be read: {failure.errors['filterByFormula'][0]}"
     except ApplicationError as failure:
         error = failure.detail
     start, previous = selectors.record_offset_previous(offset=offset, page_size=GRID_PAGE_SIZE)

@@ -157,6 +157,20 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     shoot(page, "07-viewer-grid")
     page.click("nav >> text=API keys")
     assert page.locator("text=Allow writes").count() == 0
+    page.click("nav >> text=Files")
+    assert page.locator("text=Upload files").count() == 0
+    page.click("nav >> text=Members")
+    assert page.locator("button:has-text('Send invitation')").count() == 0
+    assert page.locator("button:has-text('Remove')").count() == 0
+    page.click("button:has-text('Log out')")
+
+    # The password the invitee chose is theirs: they log in with it.
+    page.goto(f"{base}/login")
+    page.fill("#id_username", f"viewer@{slug}.example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")
+    assert "your role viewer" in page.inner_text("main")
     page.click("button:has-text('Log out')")
 
     # Password reset by e-mail.

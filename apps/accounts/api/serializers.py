@@ -121,7 +121,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 class InvitationCreatedSerializer(InvitationSerializer):
     email_sent = serializers.BooleanField(
         help_text="False when the mail server refused; pass the link on another way.")
-    link = serializers.CharField(help_text="The invitation link (also e-mailed).")
+    link = serializers.CharField(help_text="The invitation link (also emailed).")
 
     class Meta(InvitationSerializer.Meta):
         fields = [*InvitationSerializer.Meta.fields, "email_sent", "link"]

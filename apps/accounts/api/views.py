@@ -149,7 +149,7 @@ class MemberListView(GenericAPIView):
         return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
 
     @extend_schema(request=s.MemberInput, responses={201: s.InvitationCreatedSerializer},
-                   tags=["members"], summary="Invite a person by e-mail")
+                   tags=["members"], summary="Invite a person by email")
     def post(self, request):
         serializer = s.MemberInput(data=request.data)
         serializer.is_valid(raise_exception=True)

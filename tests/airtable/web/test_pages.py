@@ -158,7 +158,8 @@ def test_a_formula_error_is_shown_inline(team_a, synced):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'class="errorlist formula-error"' in html
-    assert "line 1, column" in html
+    assert "This formula cannot be read: " in html and "line 1, column" in html
+    assert "filterByFormula" not in html  # the API's parameter name is no word of the page
     assert "No records" not in html  # the error alone, not also an empty result
 
 
