@@ -21,8 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
-DEV_PG_PORT = 54329
-DEV_REDIS_PORT = 63799
+# A second checkout runs beside the first with ports of its own (DEV_PG_PORT, DEV_REDIS_PORT;
+# the settings read the same variables).
+DEV_PG_PORT = int(os.environ.get("DEV_PG_PORT") or 54329)
+DEV_REDIS_PORT = int(os.environ.get("DEV_REDIS_PORT") or 63799)
 DB_NAME = "pyairtable"
 
 

@@ -31,8 +31,12 @@ try:
     FILES_EXTRACT_TIMEOUT_SECONDS = cfg.positive_int("FILES_EXTRACT_TIMEOUT_SECONDS", 60)
     FILES_EXTRACT_MEMORY_MB = cfg.positive_int("FILES_EXTRACT_MEMORY_MB", 1024)
     PORT = cfg.positive_int("PORT", 8000)
-    DATABASE_URL = cfg.url("DATABASE_URL", "postgres://postgres@127.0.0.1:54329/pyairtable")
-    REDIS_URL = cfg.url("REDIS_URL", "redis://127.0.0.1:63799/0")
+    # Without URLs: the embedded servers of `make dev` (config.devservices, same ports).
+    DEV_PG_PORT = cfg.positive_int("DEV_PG_PORT", 54329)
+    DEV_REDIS_PORT = cfg.positive_int("DEV_REDIS_PORT", 63799)
+    DATABASE_URL = cfg.url("DATABASE_URL",
+                           f"postgres://postgres@127.0.0.1:{DEV_PG_PORT}/pyairtable")
+    REDIS_URL = cfg.url("REDIS_URL", f"redis://127.0.0.1:{DEV_REDIS_PORT}/0")
 except cfg.SettingError as error:
     cfg.fail(error)
 
