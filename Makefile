@@ -19,11 +19,14 @@ help:
 	@echo "make lint   ruff and the import contracts"
 	@echo "make stop   stop the embedded PostgreSQL and Redis of make dev"
 
+# The virtualenv is made without pip (its ensurepip takes ~10 s): the system's pip puts uv
+# in it, and uv installs the rest, pip included.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	test -x $(UV) || $(PY) -m pip install --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(UV) || $(PYTHON) -m pip install --disable-pip-version-check --python $(PY) uv==$(UV_VERSION) \
+	  || { $(PY) -m ensurepip --default-pip && $(PY) -m pip install --disable-pip-version-check uv==$(UV_VERSION); }
 	UV_FIND_LINKS="$${UV_FIND_LINKS:-$$PIP_FIND_LINKS}" $(UV) pip install --python $(PY) \
-	  -r requirements/dev.txt -r requirements/prod.txt
+	  pip -r requirements/dev.txt -r requirements/prod.txt
 	touch $@
 
 # Debian packages the platform runs with: Redis (unless REDIS_URL is given),
@@ -73,7 +76,10 @@ seed: migrate
 
 # honcho gives each process a PORT of its own; the web port travels as WEB_PORT.
 # config.devready prints the address and logins once the web process answers.
-dev: seed
+# dev_setup does what `seed` does (migrate, seed_demo, airtable_demo_connect) in one process.
+dev: $(VENV)/.installed system-deps static-deps
+	$(PY) -m config.devservices start
+	$(MANAGE) dev_setup
 	$(PY) -m config.devready --port $${PORT:-8000} & \
 	DJANGO_SETTINGS_MODULE=config.settings.dev WEB_PORT=$${PORT:-8000} $(VENV)/bin/honcho start -f Procfile
 

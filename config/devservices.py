@@ -106,8 +106,10 @@ def start_postgres(data_dir: Path, port: int, *, durable: bool = True) -> Runnin
     if not (cluster / "PG_VERSION").exists():
         _chown_for_db(data_dir)
         subprocess.run(
+            # --no-sync: a new, empty cluster need not wait for the disk (seconds on a busy
+            # machine); what is written later is flushed as usual.
             _as_db_user([_pg_bin("initdb"), "-D", str(cluster), "-U", "postgres",
-                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
             check=True, stdout=subprocess.DEVNULL,
         )
     options = f"-p {port} -k {data_dir} -c listen_addresses=127.0.0.1 -c max_connections=200"

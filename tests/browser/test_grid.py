@@ -174,3 +174,32 @@ def test_the_column_layout_is_remembered_per_member(site, team, page):
         assert _headers(member) == default
     finally:
         third.close()
+
+
+def test_the_record_panel_links_with_the_same_picker(site, team, page, django_db_blocker):
+    _log_in(page, site, team.owner.email)
+    _open_table(page, site, team, "Deals")
+    record_id = page.locator("#grid tr[data-record]").nth(1).get_attribute("data-record")
+    page.goto(f"{site.url}/airtable/bases/{team.base_id}/tables/Deals/?open={record_id}")
+    field = page.locator("#record-panel .link-field[data-field='Company']")
+    field.locator("[data-edit-links]").click()
+    picker = page.locator(".link-picker")
+    expect(picker.locator(".link-option").first).to_be_visible()
+    for unlink in picker.locator(".chips .unlink").all():
+        unlink.click()
+    target_name = picker.locator(".link-option").nth(2).inner_text()
+    picker.locator(".link-search").fill(target_name)
+    first = picker.locator(".link-option").first
+    expect(first).to_have_text(target_name)
+    expect(picker.locator(".link-option")).not_to_have_count(20)  # the search's answer
+    target_id = first.get_attribute("data-record")
+    picker.locator(".link-search").press("Enter")  # takes the first match
+    picker.locator("[data-picker=save]").click()
+    expect(field.locator(".link-chips .chip")).to_have_text([target_name])
+    page.click("#record-panel button:has-text('Save')")
+    page.wait_for_selector(".flash:has-text('Record saved.')")
+    expect(page.locator("#record-panel .link-field[data-field='Company'] .chip")) \
+        .to_have_text([target_name])
+    fields = in_thread(django_db_blocker,
+                       lambda: SandboxRecord.objects.get(pk=record_id).fields)
+    assert [target_id] in fields.values()

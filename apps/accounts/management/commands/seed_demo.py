@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.services import user_register
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                           tenant_slug="demo", full_name="Demo User")
             logins_save("demo", DEMO_EMAIL, password)
             self.stdout.write(self.style.SUCCESS(
-                f"Demo tenant 'demo': log in at http://localhost:8000/login as "
+                f"Demo tenant 'demo': log in at http://localhost:{settings.PORT}/login as "
                 f"{DEMO_EMAIL} / {password}  (printed again when the platform is up)"))
         elif "demo" in logins_read():
             self.stdout.write("Demo tenant 'demo' exists.")
