@@ -23,7 +23,7 @@ help:
 # in it, and uv installs the rest, pip included.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
-	test -x $(UV) || $(PYTHON) -m pip install --disable-pip-version-check --python $(PY) uv==$(UV_VERSION) \
+	test -x $(UV) || $(PYTHON) -m pip --python $(PY) install --disable-pip-version-check uv==$(UV_VERSION) \
 	  || { $(PY) -m ensurepip --default-pip && $(PY) -m pip install --disable-pip-version-check uv==$(UV_VERSION); }
 	UV_FIND_LINKS="$${UV_FIND_LINKS:-$$PIP_FIND_LINKS}" $(UV) pip install --python $(PY) \
 	  pip -r requirements/dev.txt -r requirements/prod.txt
