@@ -34,7 +34,11 @@ window.addEventListener("pageshow", () => {
 });
 // An attachment whose thumbnail cannot be loaded (gone, or from a host the page does not
 // load images from) shows its file name instead of a broken image.
+const unloadable = (image) => image.replaceWith(image.alt || "file");
 document.addEventListener("error", (event) => {
-  const image = event.target;
-  if (image.tagName === "IMG" && image.closest(".cell-attachment")) image.replaceWith(image.alt || "file");
+  if (event.target.tagName === "IMG" && event.target.closest(".cell-attachment")) unloadable(event.target);
 }, true);
+// Images refused before this script ran (it is deferred) already failed: look once.
+document.querySelectorAll(".cell-attachment img").forEach((image) => {
+  if (image.complete && image.naturalWidth === 0) unloadable(image);
+});
