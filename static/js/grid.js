@@ -266,6 +266,11 @@
         return chip;
       }));
       if (!chosen.length) chips.textContent = "No linked records.";
+      results.querySelectorAll(".link-option").forEach((option) => {
+        const linked = chosen.some((item) => item.id === option.dataset.record);
+        option.classList.toggle("chosen", linked);
+        option.setAttribute("aria-selected", String(linked));
+      });
     }
     function choose(item) {
       if (!chosen.some((other) => other.id === item.id)) chosen = single ? [item] : [...chosen, item];
@@ -300,6 +305,7 @@
           return option;
         }));
         if (!body.records.length) results.innerHTML = `<li class="muted">No records match.</li>`;
+        drawChips();
       } catch (error) {
         if (ask === asked) { results.replaceChildren(); note.textContent = error.message; }
       }
@@ -327,17 +333,23 @@
       openPicker = null;
       clearTimeout(timer);
       document.removeEventListener("mousedown", outside, true);
+      window.removeEventListener("resize", place);
       box.remove();
       if (keep) onSave(chosen); else onClose?.();
+    }
+    // Under its cell (or button), inside the window however wide it is.
+    function place() {
+      const at = anchor.getBoundingClientRect();
+      const width = Math.min(360, document.documentElement.clientWidth - 16);
+      box.style.width = `${width}px`;
+      box.style.left = `${Math.max(8, Math.min(at.left, document.documentElement.clientWidth - width - 8)) + window.scrollX}px`;
+      box.style.top = `${at.bottom + window.scrollY + 2}px`;
     }
     const handle = { close };
     openPicker = handle;
     document.body.append(box);
-    const place = anchor.getBoundingClientRect();
-    const width = Math.min(360, window.innerWidth - 16);
-    box.style.width = `${width}px`;
-    box.style.left = `${Math.max(8, Math.min(place.left, window.innerWidth - width - 8)) + window.scrollX}px`;
-    box.style.top = `${place.bottom + window.scrollY + 2}px`;
+    place();
+    window.addEventListener("resize", place);
     drawChips();
     find();
     search.focus();

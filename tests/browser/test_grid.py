@@ -190,6 +190,10 @@ def test_the_record_panel_links_with_the_same_picker(site, team, page, django_db
     expect(picker.locator(".link-option").first).to_be_visible()
     for unlink in picker.locator(".chips .unlink").all():
         unlink.click()
+    page.set_viewport_size({"width": 390, "height": 900})  # the picker fits a phone
+    box = picker.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(SHOTS / "12-link-picker-390.png"))
     target_name = picker.locator(".link-option").nth(2).inner_text()
     picker.locator(".link-search").fill(target_name)
     first = picker.locator(".link-option").first
