@@ -51,6 +51,18 @@ class Team:
             tenant=self.tenant, user=user or self.owner, name="test key", scopes=list(scopes))
         return raw
 
+    def browser(self, user=None):
+        """A Django test client signed in to the pages as ``user`` (the owner), this team
+        chosen."""
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user or self.owner)
+        session = client.session
+        session["active_tenant_id"] = self.tenant.pk
+        session.save()
+        return client
+
     def add_member(self, email: str, role: str):
         """Invite the address and accept as the invitee would (password PASSWORD)."""
         issued = account_services.invitation_create(

@@ -155,7 +155,10 @@ class World:
             assert job.status == "succeeded", job.error
         tables = self.a_client.get(f"/api/v1/airtable/bases/{base_id}/tables").json()
         table = tables["results"][0]
-        field = table["fields"][0]
+        # A link field: every route that names a field answers for it (the grid's link
+        # picker only for links).
+        field = next((item for item in table["fields"] if item["type"] == "multipleRecordLinks"),
+                     table["fields"][0])
         primary = next(f for f in table["fields"] if f["id"] == table["primary_field_id"])
         record = self._post(f"/api/v1/airtable/bases/{base_id}/tables/{table['id']}/records",
                             {"records": [{"fields": {primary["name"]: SECRET}}]})["records"][0]

@@ -191,17 +191,11 @@ def test_another_tenant_cannot_import_or_read_the_job(
 
 def test_the_import_page_offers_the_teams_tables_by_name(
         team_a, connected, django_capture_on_commit_callbacks):
-    from django.test import Client
-
     table = create_table(connected, PEOPLE_FIELDS)
     with schema_context(team_a.tenant.schema_name):
         airtable_services.table_list(base_id=connected[1])
     file = store(team_a, "people.csv", documents.csv_file([["Name", "Count"], ["Ada", "3"]]))
-    client = Client()
-    client.force_login(team_a.owner)
-    session = client.session
-    session["active_tenant_id"] = team_a.tenant.pk
-    session.save()
+    client = team_a.browser()
     page = client.get(f"/files/{file.pk}/").content.decode()
     target = f"{connected[1]}/{table['id']}"
     assert f'<option value="{target}">{table["name"]}</option>' in page
