@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -89,7 +90,9 @@ class LoadModel(ScriptedOpenAI):
 class Platform:
     """PostgreSQL, Redis, the model, the sandbox, web, realtime and a worker; seeded."""
 
-    def __init__(self, *, records: int):
+    def __init__(self, *, records: int, only: list[str] | None = None, small: bool = False):
+        self.only = only or []
+        self.small = small
         self.folder = Path(tempfile.mkdtemp(prefix="pyairtable-load-"))
         os.chmod(self.folder, 0o755)
         self.services: list[devservices.Running] = []
@@ -137,14 +140,17 @@ class Platform:
         def start(role: str, **options) -> None:
             self.servers[role] = Server(**options)
 
-        roles = {"sandbox": {"workers": 2, "extra_env": named("sandbox")},
-                 "web": {"workers": 3, "extra_env": named("web")},
-                 "realtime": {"workers": 2, "asgi": True, "extra_env": named("realtime")}}
+        sizes = {"sandbox": 1, "web": 1, "realtime": 1, "worker": 1} if self.small else \
+            {"sandbox": 2, "web": 3, "realtime": 2, "worker": 2}
+        roles = {"sandbox": {"workers": sizes["sandbox"], "extra_env": named("sandbox")},
+                 "web": {"workers": sizes["web"], "extra_env": named("web")},
+                 "realtime": {"workers": sizes["realtime"], "asgi": True,
+                              "extra_env": named("realtime")}}
         starters = [threading.Thread(target=start, args=(role,), kwargs=options)
                     for role, options in roles.items()]
         for starter in starters:
             starter.start()
-        self.worker = Worker({**named("worker")}, concurrency=2, cwd=str(ROOT))
+        self.worker = Worker({**named("worker")}, concurrency=sizes["worker"], cwd=str(ROOT))
         self.worker.start()
         for starter in starters:
             starter.join()
@@ -154,6 +160,12 @@ class Platform:
         self.config = self._seed(records)
         print(f"seeded ({records:,} records synced) in {time.monotonic() - clock:.1f} s",
               flush=True)
+
+    def warm_up(self, seconds: float) -> None:
+        """A first load, not counted: every worker process imports, connects and fills its
+        caches on its first requests of each kind, which is not the steady state."""
+        if seconds > 0:
+            self.load(2, seconds)
 
     def _seed(self, records: int) -> dict:
         from django.db import connections
@@ -178,7 +190,7 @@ class Platform:
                     "filterByFormula": "AND({Stage} = 'Won', {Amount} > 1000)"}}]})
         connections.close_all()
         config = {"web": self.servers["web"].url, "realtime": self.servers["realtime"].url,
-                  "key": key, "base_id": base_id, "workflow_id": workflow.pk,
+                  "key": key, "base_id": base_id, "workflow_id": workflow.pk, "only": self.only,
                   "record_ids": [record["id"] for record in page["records"]]}
         self.config_path = self.folder / "load-config.json"
         self.config_path.write_text(json.dumps(config))
@@ -278,6 +290,10 @@ class Platform:
     def stop(self) -> None:
         def stop_server(server: Server) -> None:
             try:
+                if server.process.args[2] == "gunicorn":
+                    # The load is over: quick shutdown. On SIGTERM a sync worker finishes
+                    # its select() first, up to half the worker timeout (15 s).
+                    server.process.send_signal(signal.SIGQUIT)
                 server.stop()
             except subprocess.TimeoutExpired:
                 server.process.kill()
@@ -486,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
                         default=int(os.environ.get("LOADTEST_RECORDS", "10000")))
     parser.add_argument("--target-ms", type=float, default=200.0)
     parser.add_argument("--json", type=Path, default=None, help="where the result goes")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of load before the first measured one")
+    parser.add_argument("--only", default="", help="these actions alone (locustfile names)")
+    parser.add_argument("--small", action="store_true",
+                        help="one worker per process kind (the suite's quick check)")
     options = parser.parse_args(argv)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     uptime_before = _uptime()
@@ -495,9 +516,12 @@ def main(argv: list[str] | None = None) -> int:
         users = _soak_users(options.users)
         seconds = min(options.seconds or float(os.environ.get("SOAK_SECONDS", "600")),
                       MAX_SOAK_SECONDS)
-    platform_ = Platform(records=options.records)
+    platform_ = Platform(records=options.records,
+                         only=[name for name in options.only.split(",") if name],
+                         small=options.small)
     broken: list[str] = []
     try:
+        platform_.warm_up(options.warmup)
         if options.soak:
             if users is None:
                 print("no knee known yet (run make loadtest first): finding it with 10 s steps")

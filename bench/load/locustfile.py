@@ -155,6 +155,8 @@ def _figures(entry, seconds: float) -> dict:
 def run(users: int, seconds: float) -> dict:
     """`users` members for `seconds` after a short warm-up that is not counted."""
     Member.host = CONFIG["web"]
+    if CONFIG.get("only"):  # one action alone, to look at it without the others' noise
+        Member.tasks = [action for action in Member.tasks if action.__name__ in CONFIG["only"]]
     env = Environment(user_classes=[Member])
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=users)

@@ -30,8 +30,8 @@ def test_a_short_load_gives_figures_per_route_and_no_error(database_name, tmp_pa
            "DATABASE_URL": re.sub(r"/[^/]*$", f"/{database_name}", os.environ["DATABASE_URL"]),
            "MEDIA_ROOT": str(tmp_path / "media")}
     finished = subprocess.run(
-        [sys.executable, "bench/load/loadtest.py", "--steps", "2", "--seconds", "5",
-         "--records", "200", "--json", str(result_path)],
+        [sys.executable, "bench/load/loadtest.py", "--steps", "2", "--seconds", "4",
+         "--warmup", "0", "--small", "--records", "200", "--json", str(result_path)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
 
@@ -51,4 +51,3 @@ def test_a_short_load_gives_figures_per_route_and_no_error(database_name, tmp_pa
     assert all(process["rss_mb"] > 0 for process in step["processes"])
     assert result["background"]["unfinished"] == 0 and result["background"]["failed"] == 0, \
         result["background"]
-    assert "table" not in finished.stderr.lower() or finished.returncode == 0
