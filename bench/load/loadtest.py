@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -290,10 +289,6 @@ class Platform:
     def stop(self) -> None:
         def stop_server(server: Server) -> None:
             try:
-                if server.process.args[2] == "gunicorn":
-                    # The load is over: quick shutdown. On SIGTERM a sync worker finishes
-                    # its select() first, up to half the worker timeout (15 s).
-                    server.process.send_signal(signal.SIGQUIT)
                 server.stop()
             except subprocess.TimeoutExpired:
                 server.process.kill()
