@@ -138,7 +138,12 @@ class Platform:
         clock = time.monotonic()
 
         def start(role: str, **options) -> None:
-            self.servers[role] = Server(**options)
+            for attempt in (1, 2):  # a free port taken by someone else in the meantime
+                try:
+                    self.servers[role] = Server(**options)
+                    return
+                except RuntimeError as error:
+                    print(f"{role} did not start ({error}, attempt {attempt})", flush=True)
 
         sizes = {"sandbox": 1, "web": 1, "realtime": 1, "worker": 1} if self.small else \
             {"sandbox": 2, "web": 3, "realtime": 2, "worker": 2}
@@ -329,6 +334,13 @@ class Platform:
             stopper.start()
         for stopper in stoppers:
             stopper.join()
+        # A server that missed its start-up deadline is still a child of this process.
+        for child in psutil.Process().children():
+            child.terminate()
+            try:
+                child.wait(10)
+            except psutil.TimeoutExpired:
+                child.kill()
         self.model.stop()
         while self.services:
             devservices.stop(self.services.pop())
