@@ -49,5 +49,6 @@ def test_a_short_load_gives_figures_per_route_and_no_error(database_name, tmp_pa
     assert {"web (gunicorn)", "realtime (uvicorn)", "worker (celery)",
             "sandbox (gunicorn)"} <= roles
     assert all(process["rss_mb"] > 0 for process in step["processes"])
+    assert step["cores_used"]["platform"] > 0, step["cores_used"]
     assert result["background"]["unfinished"] == 0 and result["background"]["failed"] == 0, \
         result["background"]
