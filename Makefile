@@ -9,13 +9,15 @@ MANAGE := $(PY) manage.py
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: dev test lint bench fuzz stop migrate seed system-deps browser-deps static-deps clean help
+.PHONY: dev test lint bench fuzz loadtest soak stop migrate seed system-deps browser-deps static-deps clean help
 
 help:
 	@echo "make dev    run web, worker and beat on embedded PostgreSQL and Redis (demo tenant)"
 	@echo "make test   run the whole suite (starts its own PostgreSQL and Redis)"
 	@echo "make bench  run the benchmarks under bench/"
 	@echo "make fuzz   schemathesis against the API of a test server (FUZZ_EXAMPLES per operation)"
+	@echo "make loadtest  the knee: a realistic mix at 1, 2, 4 ... 32 users (.artifacts/loadtest.json)"
+	@echo "make soak   half the knee for SOAK_SECONDS (600): errors, memory, connections, fds"
 	@echo "make lint   ruff and the import contracts"
 	@echo "make stop   stop the embedded PostgreSQL and Redis of make dev"
 
@@ -97,6 +99,14 @@ test: $(VENV)/.installed system-deps browser-deps static-deps lint
 # no 5xx, every error problem+json. FUZZ_EXAMPLES cases per operation (the suite runs 3).
 fuzz: $(VENV)/.installed system-deps
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:cacheprovider -q -s tests/fuzz
+
+# The platform as production runs it (gunicorn, uvicorn, Celery) on a PostgreSQL and a
+# Redis of its own under a realistic load from locust on loopback: docs/performance.md.
+loadtest: $(VENV)/.installed system-deps
+	$(PY) bench/load/loadtest.py
+
+soak: $(VENV)/.installed system-deps
+	$(PY) bench/load/loadtest.py --soak
 
 bench: $(VENV)/.installed system-deps
 	$(PY) -m config.devservices start
