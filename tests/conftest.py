@@ -170,10 +170,14 @@ class PlatformServer:
 
         self.port = devservices.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The e-mails it sends (sign-up links) land here, one file per message.
+        self._own_mail_folder = "EMAIL_FILE_PATH" not in env
+        self.mail_folder = env.get("EMAIL_FILE_PATH") or tempfile.mkdtemp(prefix="platform-mail-")
         base = dict(os.environ)
         base["DATABASE_URL"] = re.sub(r"/[^/]*$", f"/{database_name}", base["DATABASE_URL"])
         base.update({"DJANGO_SETTINGS_MODULE": "config.settings.test",
-                     "DATABASE_POOL": "true", **env})
+                     "DATABASE_POOL": "true", "EMAIL_URL": "filemail://",
+                     "EMAIL_FILE_PATH": self.mail_folder, **env})
         self.log = tempfile.NamedTemporaryFile(prefix="platform-server-", suffix=".log",
                                                delete=False)
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
@@ -210,6 +214,8 @@ class PlatformServer:
             self.process.kill()
         self.log.close()
         os.unlink(self.log.name)
+        if self._own_mail_folder:
+            shutil.rmtree(self.mail_folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
