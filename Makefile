@@ -9,13 +9,14 @@ MANAGE := $(PY) manage.py
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: dev test lint bench fuzz stop migrate seed system-deps browser-deps static-deps clean help
+.PHONY: dev test lint bench fuzz faults stop migrate seed system-deps browser-deps static-deps clean help
 
 help:
 	@echo "make dev    run web, worker and beat on embedded PostgreSQL and Redis (demo tenant)"
 	@echo "make test   run the whole suite (starts its own PostgreSQL and Redis)"
 	@echo "make bench  run the benchmarks under bench/"
 	@echo "make fuzz   schemathesis against the API of a test server (FUZZ_EXAMPLES per operation)"
+	@echo "make faults the fault tests over 20 s: Redis and PostgreSQL restarted under load"
 	@echo "make lint   ruff and the import contracts"
 	@echo "make stop   stop the embedded PostgreSQL and Redis of make dev"
 
@@ -91,6 +92,11 @@ test: $(VENV)/.installed system-deps browser-deps static-deps lint
 # no 5xx, every error problem+json. FUZZ_EXAMPLES cases per operation (the suite runs 3).
 fuzz: $(VENV)/.installed system-deps
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:cacheprovider -q -s tests/fuzz
+
+# Redis restarted under a web process and a worker, PostgreSQL restarted under the pooled
+# ASGI process: each over 20 s, so the suite (and CI) leaves them out.
+faults: $(VENV)/.installed system-deps
+	$(PY) -m pytest -p no:cacheprovider -q -m faults tests
 
 bench: $(VENV)/.installed system-deps
 	$(PY) -m config.devservices start

@@ -25,6 +25,17 @@ from apps.tenants.selectors import tenant_cache_clear, tenant_get_by_slug
 from apps.tenants.services import tenant_template_ensure
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `faults` run only when asked for (`make faults`: -m faults)."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("faults") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("faults")])
+        items[:] = kept
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
 
 
