@@ -6,24 +6,12 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.airtable import selectors
 from apps.airtable.models import Record
 from tests.support.faults import TcpProxy
 
-from .conftest import connect, sync
+from .conftest import connect, mirror_records, sync
 
 pytestmark = pytest.mark.django_db
-
-
-def _mirror(team, base_id: str, table: str) -> list[dict]:
-    with schema_context(team.tenant.schema_name):
-        records, offset = [], None
-        while True:
-            page = selectors.record_list(base_id=base_id, table=table, offset=offset)
-            records += page["records"]
-            offset = page["offset"]
-            if not offset:
-                return records
 
 
 def test_hanging_connections_time_out_and_the_sync_finishes_once(
@@ -45,4 +33,4 @@ def test_hanging_connections_time_out_and_the_sync_finishes_once(
         ids = list(Record.objects.filter(table__base__base_id=sandbox.base_id)
                    .values_list("record_id", flat=True))
     assert len(ids) == len(set(ids)) == 450
-    assert _mirror(team_a, sandbox.base_id, "Items") == sandbox.all("Items")
+    assert mirror_records(team_a, sandbox.base_id, "Items") == sandbox.all("Items")
