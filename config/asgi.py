@@ -10,6 +10,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+# The settings close database connections with each request here unless pooled (base.py).
+os.environ["DJANGO_SERVED_BY_ASGI"] = "1"
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

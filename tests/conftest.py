@@ -25,6 +25,17 @@ from apps.tenants.selectors import tenant_cache_clear, tenant_get_by_slug
 from apps.tenants.services import tenant_template_ensure
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `faults` run only when asked for (`make faults`: -m faults)."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("faults") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("faults")])
+        items[:] = kept
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
 
 
@@ -182,10 +193,14 @@ class PlatformServer:
 
         self.port = devservices.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The e-mails it sends (sign-up links) land here, one file per message.
+        self._own_mail_folder = "EMAIL_FILE_PATH" not in env
+        self.mail_folder = env.get("EMAIL_FILE_PATH") or tempfile.mkdtemp(prefix="platform-mail-")
         base = dict(os.environ)
         base["DATABASE_URL"] = re.sub(r"/[^/]*$", f"/{database_name}", base["DATABASE_URL"])
         base.update({"DJANGO_SETTINGS_MODULE": "config.settings.test",
-                     "DATABASE_POOL": "true", **env})
+                     "DATABASE_POOL": "true", "EMAIL_URL": "filemail://",
+                     "EMAIL_FILE_PATH": self.mail_folder, **env})
         self.log = tempfile.NamedTemporaryFile(prefix="platform-server-", suffix=".log",
                                                delete=False)
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
@@ -222,6 +237,8 @@ class PlatformServer:
             self.process.kill()
         self.log.close()
         os.unlink(self.log.name)
+        if self._own_mail_folder:
+            shutil.rmtree(self.mail_folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,12 @@ class InvitationNotFound(NotFound):
     title = "Invitation not found"
 
 
+class SignupLinkInvalid(ApplicationError):
+    code = "ERROR_SIGNUP_LINK_INVALID"
+    status = 400
+    title = "This sign-up link no longer works"
+
+
 class InvitationInvalid(ApplicationError):
     code = "ERROR_INVITATION_INVALID"
     status = 400

@@ -241,6 +241,7 @@ def caller_for_member(*, tenant, user_id: int | None, channel: str,
 
 
 INVITATION_SALT = "accounts.invitation"
+SIGNUP_SALT = "accounts.signup"
 
 
 def invitation_list(*, tenant):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,7 +24,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.exceptions import ManagerRequired, NotAMember, ValidationFailed
 from apps.tenants.selectors import tenant_get_by_slug
-from apps.tenants.services import tenant_create, tenant_slug_validate
+from apps.tenants.services import tenant_create, tenant_slug_free_check, tenant_slug_validate
 
 from .exceptions import (
     ApiKeyNotFound,
@@ -35,12 +36,14 @@ from .exceptions import (
     LastOwner,
     MemberNotFound,
     MembershipExists,
+    SignupLinkInvalid,
 )
 from .models import ApiKey, Invitation, Membership, User
 from .selectors import (
     API_KEY_PREFIX,
     INVITATION_SALT,
     SIGNED_OUT_KEY,
+    SIGNUP_SALT,
     api_key_get,
     hash_key,
     invitation_from_token,
@@ -72,21 +75,84 @@ def tokens_issue(*, user: User, tenant) -> dict:
 
 def user_register(*, email: str, password: str, tenant_name: str, tenant_slug: str,
                   full_name: str = "") -> tuple[User, object]:
-    """Sign-up: a new user owning a new tenant. All or nothing."""
+    """A new user owning a new tenant, at once (the operator's commands and seeds; people
+    sign up through `signup_request`, which does not say whether an address has an
+    account). All or nothing."""
     email = email.strip().lower()
     if user_get_by_email(email):
         raise EmailTaken("An account with this email address exists; log in instead.",
                          errors={"email": ["Already registered."]})
     tenant_slug_validate(tenant_slug)
     _password_check(password, User(email=email, full_name=full_name))
+    return _account_create(email=email, password_hash=make_password(password),
+                           full_name=full_name, tenant_name=tenant_name,
+                           tenant_slug=tenant_slug)
+
+
+def _account_create(*, email: str, password_hash: str, full_name: str, tenant_name: str,
+                    tenant_slug: str) -> tuple[User, object]:
     with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise EmailTaken("An account with this e-mail address exists; log in instead.",
+                             errors={"email": ["Already registered."]})
+        user = User(email=email, full_name=full_name.strip()[:150], password=password_hash)
         try:
-            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            with transaction.atomic():
+                user.save()
         except IntegrityError:
             raise EmailTaken("An account with this email address exists.",
                              errors={"email": ["Already registered."]}) from None
         tenant = team_create(user=user, tenant_name=tenant_name, tenant_slug=tenant_slug)
     return user, tenant
+
+
+def _signup_send(*, email: str, template: str, context: dict) -> None:
+    """One message whichever the case; a mail server that refuses is logged, and the answer
+    stays the same (it must not tell either)."""
+    try:
+        send_mail(subject="Your PyAirtable sign-up",
+                  message=render_to_string(template, {"email": email, **context}),
+                  from_email=None, recipient_list=[email])
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("sign-up e-mail to %s not sent: %s", email, error)
+
+
+def signup_request(*, email: str, password: str, tenant_name: str, tenant_slug: str,
+                   full_name: str = "", site_url: str | None = None) -> str:
+    """Sign-up, first step: the same answer and about the same work whether or not the
+    address has an account. A new address gets a link that creates the account and its
+    team (`signup_confirm`); an address with an account gets a note to log in or reset the
+    password. The password is checked and hashed in both cases. Returns the address."""
+    email = email.strip().lower()
+    tenant_slug_free_check(tenant_slug)
+    _password_check(password, User(email=email, full_name=full_name))
+    password_hash = make_password(password)
+    site = (site_url or settings.SITE_URL).rstrip("/")
+    token = signing.dumps({"e": email, "p": password_hash, "n": tenant_name,
+                           "s": tenant_slug, "f": full_name}, salt=SIGNUP_SALT, compress=True)
+    days = settings.SIGNUP_MAX_AGE_DAYS
+    if user_get_by_email(email) is None:
+        _signup_send(email=email, template="accounts/email/signup_confirm.txt",
+                     context={"link": f"{site}/signup/confirm/{token}", "days": days,
+                              "tenant_name": tenant_name})
+    else:
+        _signup_send(email=email, template="accounts/email/signup_exists.txt",
+                     context={"login": f"{site}/login", "reset": f"{site}/password/reset",
+                              "days": days})
+    return email
+
+
+def signup_confirm(*, token: str) -> tuple[User, object]:
+    """Sign-up, second step: the link from the e-mail creates the account and its team.
+    Whoever holds the link reads that mailbox, so from here errors may name the address."""
+    try:
+        data = signing.loads(token, salt=SIGNUP_SALT,
+                             max_age=timedelta(days=settings.SIGNUP_MAX_AGE_DAYS))
+    except signing.BadSignature:
+        raise SignupLinkInvalid("This sign-up link is invalid or has expired: sign up "
+                                "again.") from None
+    return _account_create(email=data["e"], password_hash=data["p"], full_name=data["f"],
+                           tenant_name=data["n"], tenant_slug=data["s"])
 
 
 def team_create(*, user: User, tenant_name: str, tenant_slug: str):

@@ -6,6 +6,8 @@ from . import views
 urlpatterns = [
     path("", views.dashboard, name="web-dashboard"),
     path("signup", views.signup, name="web-signup"),
+    path("signup/sent", views.signup_sent, name="web-signup-sent"),
+    path("signup/confirm/<str:token>", views.signup_confirm, name="web-signup-confirm"),
     path("login", views.PlatformLoginView.as_view(), name="web-login"),
     path("logout", views.logout_view, name="web-logout"),
     path("switch-tenant", views.switch_tenant, name="web-switch-tenant"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,7 @@ def _form_errors(form, error: ApplicationError) -> None:
 
 
 def signup(request):
+    """The same answer whether or not the address has an account: an e-mail follows."""
     if request.user.is_authenticated:
         # Signed in already: another team is what they are after.
         return redirect("web-team-new")
@@ -55,15 +57,36 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         try:
             rate_check("register", client_ip(request))
-            user, tenant = services.user_register(**form.cleaned_data)
+            services.signup_request(**form.cleaned_data,
+                                    site_url=request.build_absolute_uri("/"))
         except ApplicationError as error:
             _form_errors(form, error)
+        else:
+            return redirect("web-signup-sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html",
+                  {"days": settings.SIGNUP_MAX_AGE_DAYS})
+
+
+def signup_confirm(request, token: str):
+    """The link from the sign-up e-mail: a button creates the account and its team (a
+    mail scanner that follows links only GETs)."""
+    error = None
+    if request.method == "POST":
+        try:
+            user, tenant = services.signup_confirm(token=token)
+        except ApplicationError as failure:
+            error = failure.detail
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             _activate(request, tenant)
             messages.success(request, f"Welcome! {tenant.name} is ready.")
             return redirect("web-dashboard")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup_confirm.html", {"error": error},
+                  status=400 if error else 200)
 
 
 class PlatformLoginView(LoginView):

@@ -14,12 +14,17 @@ entries on its next look-up.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 L1_SECONDS = 60.0
 L2_SECONDS = 3600
@@ -42,8 +47,14 @@ def _generation(base_id: str) -> int:
 
 
 def base_schema_get(base_id: str, loader: Callable[[], dict | None]) -> dict | None:
+    """The cached schema; with Redis unreachable, the loader's (the mirror's) every time,
+    since no process could learn that it changed."""
     schema_name = connection.schema_name
-    generation = _generation(base_id)
+    try:
+        generation = _generation(base_id)
+    except (ConnectionInterrupted, RedisError):
+        logger.warning("schema cache unreachable; reading base %s from the mirror", base_id)
+        return loader()
     slot = (schema_name, base_id)
     hit = _l1.get(slot)
     if hit and hit[1] == generation and hit[0] > time.monotonic():

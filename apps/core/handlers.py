@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -72,6 +74,8 @@ def problem_exception_handler(exc, context):
         exc = drf.ParseError("The JSON is nested too deeply.")
     elif isinstance(exc, OperationalError | InterfaceError):
         return _database_unavailable()
+    elif isinstance(exc, ConnectionInterrupted | RedisError):
+        return _redis_unavailable()
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -143,6 +147,18 @@ def _database_unavailable():
     return response
 
 
+def _redis_unavailable():
+    """What needs Redis (a cache write that must be seen, the job queue, the WebSocket
+    layer) while it is away: a 503 to retry, not a crash. Reads fall back where they can."""
+    logger.warning("Redis unreachable", exc_info=True)
+    response = JsonResponse(problem(503, "ERROR_REDIS_UNAVAILABLE", "Service unavailable",
+                                    "A service the platform needs (Redis) cannot be reached; "
+                                    "try again shortly."),
+                            status=503, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = DATABASE_RETRY_AFTER
+    return response
+
+
 def server_error(request):
     """handler500, also for errors raised in middleware (the tenant lookup when PostgreSQL
     is down): an unreachable database is a 503, and an API path never gets an HTML page."""
@@ -156,5 +172,7 @@ def server_error(request):
                           "errors/error.html")
         response["Retry-After"] = DATABASE_RETRY_AFTER
         return response
+    if isinstance(error, ConnectionInterrupted | RedisError) and _wants_problem(request):
+        return _redis_unavailable()
     return _error(request, 500, "ERROR_INTERNAL", "Internal error",
                   "Something went wrong on our side; it has been logged.", "errors/error.html")

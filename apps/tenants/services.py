@@ -56,13 +56,19 @@ def tenant_template_ensure(*, migrate: bool = False) -> None:
     connection.set_schema_to_public()
 
 
-def tenant_create(*, name: str, slug: str, plan: str = Tenant.Plan.FREE) -> Tenant:
-    """Register the tenant, clone its schema and give it `<slug>.<BASE_DOMAIN>`."""
+def tenant_slug_free_check(slug: str) -> str:
+    """A valid slug no tenant has (yet): TenantSlugInvalid or TenantSlugTaken otherwise."""
     slug = tenant_slug_validate(slug)
-    name = (name or "").strip() or slug
     if Tenant.objects.filter(slug=slug).exists():
         raise TenantSlugTaken(f"The team address '{slug}' is already taken.",
                               errors={"tenant_slug": ["This address is already taken."]})
+    return slug
+
+
+def tenant_create(*, name: str, slug: str, plan: str = Tenant.Plan.FREE) -> Tenant:
+    """Register the tenant, clone its schema and give it `<slug>.<BASE_DOMAIN>`."""
+    slug = tenant_slug_free_check(slug)
+    name = (name or "").strip() or slug
     tenant_template_ensure()
     connection.set_schema_to_public()
     with transaction.atomic():

@@ -142,6 +142,11 @@ if env.bool("DATABASE_POOL", default=False):
         "max_size": env.int("DATABASE_POOL_MAX", default=10),
         "timeout": 10,
     }
+elif env.bool("DJANGO_SERVED_BY_ASGI", default=False):
+    # Under ASGI each request's sync code runs on a thread of its own: a persistent
+    # connection is never reused there, and stays open, idle, until PostgreSQL runs out.
+    # Without the pool, the ASGI process closes its connection with every request.
+    _database["CONN_MAX_AGE"] = 0
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

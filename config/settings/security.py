@@ -49,5 +49,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="30/15m")
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/15m")
 
+# Sign-up answers the same whether or not an address has an account: the account and its
+# team are created from a link e-mailed to the address, which works this many days.
+SIGNUP_MAX_AGE_DAYS = env.int("SIGNUP_MAX_AGE_DAYS", default=3)
+
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set (set it in production).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -158,6 +158,20 @@ def sync(team, base_id: str, *, full: bool = False, capture=None):
         return sync_job_get(job_id=job.pk)
 
 
+def mirror_records(team, base_id: str, table: str) -> list[dict]:
+    """Every mirrored record of a table, as the records API lists them."""
+    from apps.airtable import selectors
+
+    with schema_context(team.tenant.schema_name):
+        records, offset = [], None
+        while True:
+            page = selectors.record_list(base_id=base_id, table=table, offset=offset)
+            records += page["records"]
+            offset = page["offset"]
+            if not offset:
+                return records
+
+
 def index_definitions(table) -> list[str]:
     """The definitions of the mirror's expression indexes for this table (call inside the
     table's schema)."""

@@ -13,18 +13,7 @@ from apps.airtable.services.sync import SyncLeaseHeld, SyncRetry, sync_job_run, 
 from apps.core.jobs import task_get
 
 from .conftest import UNLIMITED, Sandbox, connect, index_definitions, sync
-
-
-def _mirror(team, base_id: str, table: str) -> list[dict]:
-    """Every mirrored record of a table, as the records API lists them."""
-    with schema_context(team.tenant.schema_name):
-        records, offset = [], None
-        while True:
-            page = selectors.record_list(base_id=base_id, table=table, offset=offset)
-            records += page["records"]
-            offset = page["offset"]
-            if not offset:
-                return records
+from .conftest import mirror_records as _mirror
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from django.test import Client
 
 from apps.analytics.services import event_record, events_ingest
 from tests.analytics.helpers import ingest
+from tests.support.signup import browser_sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -67,14 +68,9 @@ def test_front_page_shows_the_last_7_days(team_a):
 def test_charts_draw_after_first_paint_from_real_activity(platform_server, page):
     slug = f"charts-{uuid.uuid4().hex[:8]}"
     base = platform_server.url
-    page.goto(f"{base}/signup")
-    page.fill("#id_email", f"owner@{slug}.example.com")
-    page.fill("#id_full_name", "Ana Lytics")
-    page.fill("#id_password", "a-long-and-unusual-passphrase-78")
-    page.fill("#id_tenant_name", "Charts Team")
-    page.fill("#id_tenant_slug", slug)
-    page.click("button:has-text('Sign up')")
-    page.wait_for_url(f"{base}/")
+    browser_sign_up(page, platform_server, email_address=f"owner@{slug}.example.com",
+                    password="a-long-and-unusual-passphrase-78", tenant_name="Charts Team",
+                    tenant_slug=slug, full_name="Ana Lytics")
     page.click("nav >> text=Analytics")
     page.wait_for_url(f"{base}/analytics/")
     page.locator("#analytics-charts[data-loaded=true]").wait_for(state="attached")

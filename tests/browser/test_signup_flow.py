@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from tests.support.signup import browser_sign_up
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
@@ -14,14 +16,8 @@ def test_sign_up_log_in_create_key(platform_server, page):
     password = "a-long-and-unusual-passphrase-77"
     base = platform_server.url
 
-    page.goto(f"{base}/signup")
-    page.fill("#id_email", email)
-    page.fill("#id_full_name", "Pat Person")
-    page.fill("#id_password", password)
-    page.fill("#id_tenant_name", "Web Team")
-    page.fill("#id_tenant_slug", slug)
-    page.click("button:has-text('Sign up')")
-    page.wait_for_url(f"{base}/")
+    browser_sign_up(page, platform_server, email_address=email, password=password,
+                    tenant_name="Web Team", tenant_slug=slug, full_name="Pat Person")
     assert page.locator("h1").inner_text() == "Web Team"
     assert "owner" in page.content()
 

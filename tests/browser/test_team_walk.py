@@ -20,6 +20,7 @@ from apps.sandbox.models import SandboxRecord
 from apps.tenants.selectors import tenant_get_by_slug
 from tests.browser.helpers import in_thread, shoot
 from tests.support.openai_server import ScriptedOpenAI, text_reply
+from tests.support.signup import browser_sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -66,13 +67,8 @@ def test_a_team_walks_through_the_platform(site, page, mail_dir, model_server,
     page.set_viewport_size({"width": 1366, "height": 900})
 
     # Sign up.
-    page.goto(f"{base}/signup")
-    page.fill("#id_email", owner)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_tenant_name", "Walk Team")
-    page.fill("#id_tenant_slug", slug)
-    page.click("button:has-text('Sign up')")
-    page.wait_for_url(f"{base}/")
+    browser_sign_up(page, site, email_address=owner, password=PASSWORD,
+                    tenant_name="Walk Team", tenant_slug=slug)
     shoot(page, "01-dashboard")
 
     # Connect the sandbox demo base in one click; its first sync runs with progress.

@@ -94,3 +94,61 @@ def wide_csv(columns: int = 100_000) -> bytes:
 
 def ole2_garbage() -> bytes:
     return bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 1024
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Orders" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+}
+LARGE_XLSX_COLUMNS = ["Order", "Customer", "Quantity", "Price"]
+
+
+def large_xlsx(path, rows: int) -> None:
+    """An order sheet of `rows` rows (plus its header) written to `path` as a spreadsheet
+    program writes it (numbers as numbers, text inline), streamed: 400,000 rows make a file
+    of about 6.6 MB."""
+    def cell(column: str, number: int, value) -> str:
+        if isinstance(value, str):
+            return f'<c r="{column}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+        return f'<c r="{column}{number}"><v>{value}</v></c>'
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _XLSX_PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            member.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                         b'2006/main"><sheetData>')
+            header = "".join(cell(column, 1, name)
+                             for column, name in zip("ABCD", LARGE_XLSX_COLUMNS, strict=True))
+            member.write(f'<row r="1">{header}</row>'.encode())
+            for index in range(rows):
+                number = index + 2
+                values = (f"ORD-{index:07d}", f"Customer {index % 997}", index % 50 + 1,
+                          round((index % 10_000) * 0.37, 2))
+                row = "".join(cell(column, number, value)
+                              for column, value in zip("ABCD", values, strict=True))
+                member.write(f'<row r="{number}">{row}</row>'.encode())
+            member.write(b"</sheetData></worksheet>")

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.support.signup import browser_sign_up
+
 from . import documents
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -15,14 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 def test_upload_page_shows_progress_and_outcome_per_file(platform_server, page):
     slug = f"files-{uuid.uuid4().hex[:8]}"
     base = platform_server.url
-    page.goto(f"{base}/signup")
-    page.fill("#id_email", f"uploader@{slug}.example.com")
-    page.fill("#id_full_name", "Una Uploader")
-    page.fill("#id_password", "a-long-and-unusual-passphrase-78")
-    page.fill("#id_tenant_name", "Upload Team")
-    page.fill("#id_tenant_slug", slug)
-    page.click("button:has-text('Sign up')")
-    page.wait_for_url(f"{base}/")
+    browser_sign_up(page, platform_server, email_address=f"uploader@{slug}.example.com",
+                    password="a-long-and-unusual-passphrase-78", tenant_name="Upload Team",
+                    tenant_slug=slug, full_name="Una Uploader")
 
     page.click("nav >> text=Files")
     page.wait_for_url(f"{base}/files/")

@@ -24,6 +24,15 @@ class RegisterInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False, default="")
 
 
+class RegisterAcceptedOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    detail = serializers.CharField()
+
+
+class RegisterConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=4000)
+
+
 class RegisterOutput(serializers.Serializer):
     user = UserSerializer()
     tenant = TenantSerializer()

@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="api-register"),
+    path("auth/register/confirm", views.RegisterConfirmView.as_view(),
+         name="api-register-confirm"),
     path("auth/login", views.LoginView.as_view(), name="api-login"),
     path("auth/refresh", views.RefreshView.as_view(), name="api-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="api-logout"),

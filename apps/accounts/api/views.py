@@ -27,15 +27,33 @@ class PublicView(APIView):
     permission_classes = [AllowAny]
 
 
+SIGNUP_SENT = ("If this address can sign up, a link to create the account is on its way; "
+               "if it has an account, a note on how to log in is. Check the inbox.")
+
+
 class RegisterView(PublicView):
+    """The same 202 whether or not the address has an account (services.signup_request)."""
+
     throttle_classes = [RegisterRateThrottle]
 
-    @extend_schema(request=s.RegisterInput, responses={201: s.RegisterOutput}, tags=["auth"])
+    @extend_schema(request=s.RegisterInput, responses={202: s.RegisterAcceptedOutput},
+                   tags=["auth"])
     def post(self, request):
         serializer = s.RegisterInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        user, tenant = services.user_register(**data)
+        email = services.signup_request(**serializer.validated_data,
+                                        site_url=_site_url(request))
+        return Response({"email": email, "detail": SIGNUP_SENT},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterConfirmView(PublicView):
+    @extend_schema(request=s.RegisterConfirmInput, responses={201: s.RegisterOutput},
+                   tags=["auth"])
+    def post(self, request):
+        serializer = s.RegisterConfirmInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, tenant = services.signup_confirm(token=serializer.validated_data["token"])
         tokens = services.tokens_issue(user=user, tenant=tenant)
         body = {"user": s.UserSerializer(user).data, "tenant": _tenant_data(tenant), **tokens}
         return Response(body, status=status.HTTP_201_CREATED)

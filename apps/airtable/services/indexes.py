@@ -79,12 +79,16 @@ def trigram_available() -> bool:
 
 
 def _execute_ddl(statement: str) -> None:
+    """Run a statement built from compiled expressions. Those are written for parameter
+    binding (a `%` in a field name is `%%`), so the statement is sent with an empty
+    parameter list, which turns `%%` back into `%`: sent bare, an index on `Growth %` was
+    keyed on `Growth %%`."""
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
             # DDL on a table is refused while this transaction still owes deferred
             # foreign-key checks on it (rows written earlier in the same transaction).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(statement)
+            cursor.execute(statement, [])
             return
         # Outside a transaction, build without locking out writers (a sync may be running).
         # Two concurrent builds of expression indexes each wait for the other's
@@ -93,7 +97,7 @@ def _execute_ddl(statement: str) -> None:
         lock = get_redis_connection("default").lock(
             DDL_LOCK_KEY, timeout=DDL_LOCK_SECONDS, blocking_timeout=DDL_LOCK_SECONDS)
         with lock:
-            cursor.execute(statement.replace("INDEX ", "INDEX CONCURRENTLY ", 1))
+            cursor.execute(statement.replace("INDEX ", "INDEX CONCURRENTLY ", 1), [])
 
 
 def _drop_if_invalid(name: str) -> None:

@@ -1,4 +1,8 @@
-"""XLSX through openpyxl in read-only mode: each sheet is a table."""
+"""XLSX through calamine (a Rust reader): each worksheet is a table.
+
+openpyxl, even read-only, parses a cell in about 25 µs of Python: a 400,000-row sheet
+took longer than the extraction's time limit. calamine reads the same sheet in about a
+second; the zip guard bounds what it may unpack, and the table budget what is kept."""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ import decimal
 import math
 from typing import Any
 
-import openpyxl
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .errors import TOO_COMPLEX, ExtractionFailure
 from .limits import Budget, Limits, TableBuilder, zip_guard
 
 
 def _value(value: Any) -> Any:
-    """A cell as JSON can hold it: dates as ISO 8601, integral floats as integers."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    """A cell as JSON can hold it: dates as ISO 8601 date-times, integral floats as
+    integers, empty cells as None."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if isinstance(value, dt.datetime | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
@@ -25,6 +32,8 @@ def _value(value: Any) -> Any:
         return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
+    if value == "":
+        return None
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     return str(value)
@@ -36,26 +45,26 @@ def _text_cell(value: Any) -> str:
 
 def extract_xlsx(path: str, limits: Limits, name: str) -> dict[str, Any]:
     zip_guard(path, limits)
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = CalamineWorkbook.from_path(path)
     budget = Budget(limits)
     tables: list[dict[str, Any]] = []
     blocks: list[str] = []
-    sheet_names: list[str] = []
+    sheet_names = [sheet.name for sheet in workbook.sheets_metadata
+                   if sheet.typ == SheetTypeEnum.WorkSheet]
     try:
-        if len(workbook.worksheets) > limits.max_tables:
+        if len(sheet_names) > limits.max_tables:
             raise ExtractionFailure(
-                TOO_COMPLEX, f"The workbook has {len(workbook.worksheets)} sheets; the limit is "
+                TOO_COMPLEX, f"The workbook has {len(sheet_names)} sheets; the limit is "
                              f"{limits.max_tables}.")
-        for sheet in workbook.worksheets:
-            sheet_names.append(sheet.title)
-            # The dimension a file declares may be a lie (A1:XFD1048576); without
-            # it, rows are as long as their last stored cell, not padded to it.
-            sheet.reset_dimensions()
-            builder = TableBuilder(name=sheet.title, budget=budget)
-            for row in sheet.iter_rows(values_only=True):
-                builder.add([_value(value) for value in row])
+        for sheet_name in sheet_names:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            # The cells start where the first stored one is; columns before it are blank.
+            lead = [None] * sheet.start[1] if sheet.start else []
+            builder = TableBuilder(name=sheet_name, budget=budget)
+            for row in sheet.iter_rows():
+                builder.add(lead + [_value(value) for value in row])
             table = builder.result()
-            lines = [f"## {sheet.title}"]
+            lines = [f"## {sheet_name}"]
             if table is not None:
                 tables.append(table)
                 lines.append("\t".join(table["columns"]))

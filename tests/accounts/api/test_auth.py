@@ -2,10 +2,15 @@
 
 import base64
 import json
+import statistics
+import time
 
 import pytest
 
+from apps.accounts.models import User
+from apps.tenants.selectors import tenant_get_by_slug
 from tests.conftest import PASSWORD
+from tests.support.signup import api_sign_up, confirm_token, outbox_to
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +21,13 @@ def register(client, slug="charlie", email="ann@charlie.example.com", password=P
     }, format="json")
 
 
-def test_register_creates_user_tenant_and_tokens(anon, client_for):
-    response = register(anon)
+def sign_up(client, slug="charlie", email="ann@charlie.example.com"):
+    return api_sign_up(client, email_address=email, password=PASSWORD,
+                       tenant_name="Charlie Co", tenant_slug=slug)
+
+
+def test_register_then_the_emailed_link_creates_user_tenant_and_tokens(anon, client_for):
+    response = sign_up(anon)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["user"]["email"] == "ann@charlie.example.com"
@@ -28,14 +38,65 @@ def test_register_creates_user_tenant_and_tokens(anon, client_for):
     assert me["auth"] == "jwt"
 
 
-def test_register_twice_is_a_conflict(anon):
-    assert register(anon).status_code == 201
-    again = register(anon, slug="charlie-two")
+def test_nothing_is_created_before_the_link_is_used(anon):
+    assert register(anon).status_code == 202
+    assert not User.objects.filter(email="ann@charlie.example.com").exists()
+    assert tenant_get_by_slug("charlie") is None
+
+
+def test_a_link_creates_the_account_once(anon):
+    assert register(anon).status_code == 202
+    token = confirm_token(outbox_to("ann@charlie.example.com")[-1])
+    assert anon.post("/api/v1/auth/register/confirm", {"token": token},
+                     format="json").status_code == 201
+    again = anon.post("/api/v1/auth/register/confirm", {"token": token}, format="json")
     assert again.status_code == 409
     assert again.json()["code"] == "ERROR_EMAIL_TAKEN"
-    taken = register(anon, email="other@example.com")
+
+
+def test_a_forged_or_altered_link_is_refused(anon):
+    assert register(anon).status_code == 202
+    token = confirm_token(outbox_to("ann@charlie.example.com")[-1])
+    for bad in (token[:-2] + "xx", "not-a-token"):
+        response = anon.post("/api/v1/auth/register/confirm", {"token": bad}, format="json")
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "ERROR_SIGNUP_LINK_INVALID"
+
+
+def test_register_does_not_say_whether_the_address_has_an_account(anon, team_a):
+    """The same status and body for an address with an account and one without; only the
+    mailbox learns which (a link, or a note to log in)."""
+    taken = register(anon, email=team_a.owner.email, slug="charlie-one")
+    new = register(anon, email="nobody@charlie.example.com", slug="charlie-two")
+    assert taken.status_code == new.status_code == 202
+    assert (taken.json() | {"email": ""}) == (new.json() | {"email": ""})
+    assert confirm_token(outbox_to("nobody@charlie.example.com")[-1])
+    note = outbox_to(team_a.owner.email)[-1]
+    assert confirm_token(note) is None
+    assert "/login" in note and "/password/reset" in note
+
+
+def test_register_takes_about_as_long_with_or_without_an_account(anon, team_a):
+    """Both paths hash the password and send one message; the median times of interleaved
+    requests stay within a factor of three (before, a known address answered 409 at once
+    and a new one waited for its tenant's schema)."""
+    timings = {"taken": [], "new": []}
+    for index in range(7):
+        for kind, address in (("taken", team_a.owner.email),
+                              ("new", f"new{index}@charlie.example.com")):
+            started = time.perf_counter()
+            assert register(anon, email=address, slug=f"charlie-t{index}").status_code == 202
+            timings[kind].append(time.perf_counter() - started)
+    taken, new = statistics.median(timings["taken"]), statistics.median(timings["new"])
+    assert new / 3 < taken < new * 3, timings
+
+
+def test_a_slug_taken_is_said_before_any_mail(anon, team_a):
+    taken = register(anon, email="other@example.com", slug="alpha")
     assert taken.status_code == 409
     assert taken.json()["code"] == "ERROR_TENANT_SLUG_TAKEN"
+    assert outbox_to("other@example.com") == []
 
 
 def test_weak_password_is_refused_with_field_errors(anon):

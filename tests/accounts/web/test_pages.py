@@ -1,6 +1,8 @@
 import pytest
 
+from apps.tenants.selectors import tenant_get_by_slug
 from tests.conftest import PASSWORD
+from tests.support.signup import confirm_token, outbox_to
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +20,41 @@ def test_pages_need_login(client):
         assert response["Location"].startswith("/login")
 
 
-def test_signup_page_creates_team_and_logs_in(client):
-    response = client.post("/signup", {
-        "email": "web@example.com", "password": "a-fine-long-password-1",
-        "tenant_name": "Web Co", "tenant_slug": "web-co"}, follow=True)
+def _signup(client, email, slug):
+    return client.post("/signup", {
+        "email": email, "password": "a-fine-long-password-1",
+        "tenant_name": "Web Co", "tenant_slug": slug})
+
+
+def test_signup_page_sends_a_link_that_creates_the_team_and_logs_in(client):
+    response = _signup(client, "web@example.com", "web-co")
+    assert response["Location"] == "/signup/sent"
+    assert "Check your email" in client.get("/signup/sent").content.decode()
+    token = confirm_token(outbox_to("web@example.com")[-1])
+    link = f"/signup/confirm/{token}"
+    assert client.get(link).status_code == 200  # a mail scanner's GET creates nothing
+    assert tenant_get_by_slug("web-co") is None
+    response = client.post(link, follow=True)
     assert response.status_code == 200
     assert b"Web Co" in response.content
     assert client.get("/signup")["Location"] == "/teams/new"  # signed in: another team
     client.logout()
-    again = client.post("/signup", {
-        "email": "web2@example.com", "password": "a-fine-long-password-1",
-        "tenant_name": "Web Co", "tenant_slug": "web-co"})
+    again = _signup(client, "web2@example.com", "web-co")
     assert b"already taken" in again.content
+
+
+def test_signup_page_answers_the_same_for_an_address_with_an_account(client, team_a):
+    taken = _signup(client, team_a.owner.email, "web-one")
+    new = _signup(client, "fresh@example.com", "web-two")
+    assert taken.status_code == new.status_code == 302
+    assert taken["Location"] == new["Location"] == "/signup/sent"
+    assert confirm_token(outbox_to(team_a.owner.email)[-1]) is None
+
+
+def test_a_bad_link_says_so_and_creates_nothing(client):
+    response = client.post("/signup/confirm/forged-token")
+    assert response.status_code == 400
+    assert "invalid or has expired" in response.content.decode()
 
 
 def test_dashboard_shows_real_state(owner_client, team_a):
