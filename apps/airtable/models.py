@@ -114,6 +114,10 @@ class Record(models.Model):
     created_time = models.DateTimeField()
     last_modified_time = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField()
+    # The sort key of each link field, {name: {"v": version, "k": text}}, kept up to date
+    # as the linked records change (services.linkkeys): a sort by a link reads it instead
+    # of looking up every row's linked records.
+    link_keys = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -14,6 +14,9 @@ and then as is, both by code point.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from apps.formulas import FieldSpec, NotCompilable, compile_sort_key
 from apps.formulas.fieldtypes import (
     CHECKBOX,
@@ -29,14 +32,15 @@ from apps.formulas.fieldtypes import (
     field_type,
     shown_type,
 )
-from apps.formulas.sql import index_expression, link_names_array, object_label, text_order_key
+from apps.formulas.sql import index_expression, link_sort_key, object_label, text_order_key
 
 
 class Unsortable(Exception):
     """No exact ORDER BY for this field: answer the query from Airtable."""
 
 
-def _quote(name: str) -> str:
+def sql_literal(name: str) -> str:
+    """A text as an SQL literal inside a statement run with parameters."""
     return "'" + name.replace("'", "''").replace("%", "%%") + "'"
 
 
@@ -91,15 +95,29 @@ def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
         # A formula whose values are lists of text (observed so by the mirror).
         texts = FieldSpec(spec.name, "multipleLookupValues",
                           {"result": {"type": "singleLineText"}})
-        return _lookup_keys(texts, f"fields -> {_quote(spec.name)}")
+        return _lookup_keys(texts, f"fields -> {sql_literal(spec.name)}")
     raise Unsortable(spec.name)
+
+
+# The form of the kept link keys; a change of form makes every kept key old.
+LINK_KEY_FORM = 2
+
+
+def link_key_version(spec: FieldSpec) -> str:
+    """What a link field's kept sort key was made from: the linked table and its primary
+    field as the mirror knows them. A row whose kept key has another version (the
+    primary field renamed or retyped since) is sorted by the key made on the spot."""
+    primary = spec.link.primary
+    made_of = [LINK_KEY_FORM, spec.link.scope, primary.name, primary.type, primary.options]
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
 
 
 def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
     """SQL expressions (and their params) that order rows by `spec` ascending,
     NULL meaning blank."""
     kind = field_type(spec.type)
-    value = f"fields -> {_quote(spec.name)}"
+    value = f"fields -> {sql_literal(spec.name)}"
     shown = kind.value
     if shown == RESULT:
         keys, params = _result_keys(spec)
@@ -125,10 +143,12 @@ def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
                 " ORDER BY _o) END)"], [names, len(names)]
     if shown == LINKS and spec.link is not None:
         try:
-            return [f'{link_names_array(spec, "fields", fold=True)} COLLATE "C"',
-                    f'{link_names_array(spec, "fields", fold=False)} COLLATE "C"'], []
+            live = link_sort_key(spec, "fields")
         except NotCompilable as error:
             raise Unsortable(spec.name) from error
+        kept = f"link_keys -> {sql_literal(spec.name)}"
+        return [f"(CASE WHEN {kept} ->> 'v' = %s THEN {kept} ->> 'k'"
+                f' ELSE {live} END) COLLATE "C"'], [link_key_version(spec)]
     if shown == LOOKUP:
         return _lookup_keys(spec, value)
     if shown == OBJECT and kind.label:

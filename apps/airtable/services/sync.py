@@ -56,6 +56,7 @@ from .connections import (
     connection_create,
 )
 from .indexes import field_index_drop
+from .linkkeys import link_keys_stale_refresh
 from .mirror import (
     mirror_count,
     mirror_delete_except,
@@ -487,6 +488,8 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
     if errors:
         _job_end(job, SyncJob.Status.FAILED, "; ".join(errors)[:4000])
         return job
+    schema_cache.invalidate(base.base_id)
+    link_keys_stale_refresh(base_id=base.base_id)
     _job_end(job, SyncJob.Status.SUCCEEDED, "")
     _primary_indexes_queue(tables)
     if job.created_count + job.updated_count + job.deleted_count >= ANALYZE_AFTER_CHANGES:

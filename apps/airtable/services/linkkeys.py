@@ -1,0 +1,168 @@
+"""Kept sort keys of link fields.
+
+Airtable sorts a link field by the linked records' primary values. Made on the spot, that
+key costs a look-up of every row's linked records (about 60 ms for 10,000 rows), so each
+mirrored row keeps its link fields' keys in ``link_keys`` ({name: {"v": version, "k":
+text}}, the text ``apps.formulas.sql.link_sort_key`` makes) and a sort reads the
+kept key when its version is the current one (``selectors.sorting.link_key_version``).
+
+A kept key is right as long as the row's links and the linked records' primary values are
+the ones it was made from, so every write that changes either makes it again in the same
+transaction: a row written to the mirror has its keys made anew; a record created, renamed
+or deleted has the keys of the rows linking to it made anew. A change of the linked
+table's primary field (renamed, retyped) changes the version, so old keys are not read;
+the end of a sync makes them again.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from apps.formulas import FieldSpec, NotCompilable
+from apps.formulas.fieldtypes import LINKS, field_type
+from apps.formulas.sql import link_sort_key
+
+from ..exceptions import BaseNotFound, SchemaNotLoaded
+from ..models import Record
+from ..selectors.records import links_contain_path
+from ..selectors.schema import base_schema, field_map
+from ..selectors.sorting import link_key_version, sql_literal
+
+RECORD_TABLE = Record._meta.db_table
+# jsonb_build_object takes at most 100 arguments: a table's keys are built in parts.
+PAIRS_PER_CALL = 40
+IDS_PER_STATEMENT = 500
+
+
+def _link_specs(schema: dict, table: dict) -> list[FieldSpec]:
+    specs = []
+    for spec in field_map(table, schema).values():
+        if field_type(spec.type).value != LINKS or spec.link is None:
+            continue
+        try:
+            link_sort_key(spec, "fields")
+        except NotCompilable:
+            continue
+        specs.append(spec)
+    return specs
+
+
+def _keys_sql(specs: list[FieldSpec]) -> tuple[str, list]:
+    calls, params = [], []
+    for start in range(0, len(specs), PAIRS_PER_CALL):
+        pairs = []
+        for spec in specs[start:start + PAIRS_PER_CALL]:
+            pairs.append(f"{sql_literal(spec.name)}, jsonb_build_object('v', %s::text, "
+                         f"'k', {link_sort_key(spec, 'fields')})")
+            params.append(link_key_version(spec))
+        calls.append(f"jsonb_build_object({', '.join(pairs)})")
+    return " || ".join(calls), params
+
+
+def _refresh(table: dict, specs: list[FieldSpec], where: str, params: list) -> int:
+    """Make the kept keys of ``table``'s rows that ``where`` picks; no link field, none."""
+    if specs:
+        keys, key_params = _keys_sql(specs)
+        value, value_params = keys, key_params
+    else:
+        value, value_params = "NULL", []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # No JIT: the planner's guess for a look-up per linked record is huge, and compiling
+        # the statement took seconds where running it takes milliseconds.
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+        cursor.execute(f"UPDATE {RECORD_TABLE} SET link_keys = {value} "
+                       f"WHERE table_id = %s AND ({where})",
+                       [*value_params, table["pk"], *params])
+        return cursor.rowcount
+
+
+def _schema(base_id: str) -> dict | None:
+    try:
+        return base_schema(base_id)
+    except (BaseNotFound, SchemaNotLoaded):
+        return None
+
+
+def _table(schema: dict, pk: int) -> dict | None:
+    return next((item for item in schema["tables"] if item["pk"] == pk), None)
+
+
+def _linking(schema: dict, pk: int) -> list[tuple[dict, list[FieldSpec], list[FieldSpec]]]:
+    """(table, its kept link fields, those of them linking to table ``pk``) for each table
+    with a link field to ``pk``."""
+    found = []
+    for table in schema["tables"]:
+        specs = _link_specs(schema, table)
+        towards = [spec for spec in specs if spec.link.scope == pk]
+        if towards:
+            found.append((table, specs, towards))
+    return found
+
+
+def _chunks(ids: list[str]):
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start:start + IDS_PER_STATEMENT]
+
+
+def link_keys_rows_refresh(*, base_id: str, table_pk: int, record_ids: list[str]) -> None:
+    """Make anew the kept keys of these rows (their links were written or dropped)."""
+    if not record_ids:
+        return
+    schema = _schema(base_id)
+    table = _table(schema, table_pk) if schema is not None else None
+    for ids in _chunks(list(record_ids)):
+        if table is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {RECORD_TABLE} SET link_keys = NULL WHERE table_id = %s "
+                               "AND record_id = ANY(%s::text[])", [table_pk, ids])
+            continue
+        _refresh(table, _link_specs(schema, table), "record_id = ANY(%s::text[])", [ids])
+
+
+def link_keys_linked_refresh(*, base_id: str, table_pk: int, record_ids: list[str]) -> None:
+    """Make anew the kept keys of the rows linking to these records of table ``table_pk``
+    (created, renamed or deleted): the linking rows are found by the GIN index."""
+    if not record_ids:
+        return
+    schema = _schema(base_id)
+    if schema is None:
+        return
+    for table, specs, towards in _linking(schema, table_pk):
+        for ids in _chunks(list(record_ids)):
+            where = " OR ".join("fields @? %s::jsonpath" for _spec in towards)
+            _refresh(table, specs, where, [links_contain_path(spec.name, ids)
+                                           for spec in towards])
+
+
+def link_keys_after_upsert(*, base_id: str, table_pk: int, created: list[str],
+                           changed: dict[str, list[str]]) -> None:
+    """After rows of a table were written (``changed``: the fields each updated row
+    changed): their own keys, and the keys of the rows linking to those of them that are
+    new or whose primary value changed."""
+    link_keys_rows_refresh(base_id=base_id, table_pk=table_pk,
+                           record_ids=[*created, *changed])
+    schema = _schema(base_id)
+    table = _table(schema, table_pk) if schema is not None else None
+    primary = next((item["name"] for item in table["fields"]
+                    if item["id"] == table["primary_field_id"]), None) if table else None
+    renamed = [*created, *(record_id for record_id, names in changed.items()
+                           if primary is None or primary in names)]
+    link_keys_linked_refresh(base_id=base_id, table_pk=table_pk, record_ids=renamed)
+
+
+def link_keys_stale_refresh(*, base_id: str) -> int:
+    """Make the keys that are missing or of an old version (the linked table's primary
+    field changed, a link field was renamed or added); the end of a sync calls it."""
+    schema = _schema(base_id)
+    if schema is None:
+        return 0
+    made = 0
+    for table in schema["tables"]:
+        specs = _link_specs(schema, table)
+        if not specs:
+            continue
+        where = " OR ".join(
+            f"link_keys -> {sql_literal(spec.name)} ->> 'v' IS DISTINCT FROM %s"
+            for spec in specs)
+        made += _refresh(table, specs, where, [link_key_version(spec) for spec in specs])
+    return made
