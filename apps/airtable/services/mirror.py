@@ -32,6 +32,14 @@ class UpsertResult:
     changed: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _base_writes_serialise(cursor, table: Table) -> None:
+    """Writes to one base's mirror take turns until their transaction ends: a row's kept
+    link keys read the linked records as committed, so a rename and a link to the renamed
+    record written at once must not each miss the other."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                   [f"airtable.mirror:{connection.schema_name}:{table.base_id}"])
+
+
 def _created_time(record: dict, fallback: datetime) -> datetime:
     value = record.get("createdTime")
     parsed = parse_datetime(value) if isinstance(value, str) else None
@@ -100,6 +108,7 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
     """
     # The rows and the kept link keys that read them change together.
     with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(sql, [*params, table.pk, table.pk, *base_params, synced_at])
         for record_id, inserted, changed in cursor.fetchall():
             if inserted:
@@ -141,6 +150,7 @@ def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
     if not record_ids:
         return []
     with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s AND record_id = ANY(%s::text[]) "
             "RETURNING record_id", [table.pk, list(record_ids)])
@@ -152,6 +162,7 @@ def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
 def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> list[str]:
     """Remove the table's records that a complete id scan no longer listed."""
     with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s "
             "AND record_id NOT IN (SELECT unnest(%s::text[])) RETURNING record_id",
