@@ -139,10 +139,16 @@ def link_keys_after_upsert(*, base_id: str, table_pk: int, created: list[str],
     """After rows of a table were written (``changed``: the fields each updated row
     changed): their own keys, and the keys of the rows linking to those of them that are
     new or whose primary value changed."""
-    link_keys_rows_refresh(base_id=base_id, table_pk=table_pk,
-                           record_ids=[*created, *changed])
     schema = _schema(base_id)
     table = _table(schema, table_pk) if schema is not None else None
+    links = {item["name"] for item in table["fields"]
+             if field_type(item["type"]).value == LINKS} if table else None
+    # A row whose links did not change keeps its keys (their linked names are the
+    # linked rows' business, below).
+    relinked = [record_id for record_id, names in changed.items()
+                if links is None or links.intersection(names)]
+    link_keys_rows_refresh(base_id=base_id, table_pk=table_pk,
+                           record_ids=[*created, *relinked])
     primary = next((item["name"] for item in table["fields"]
                     if item["id"] == table["primary_field_id"]), None) if table else None
     renamed = [*created, *(record_id for record_id, names in changed.items()
