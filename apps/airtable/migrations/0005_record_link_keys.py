@@ -1,5 +1,6 @@
 """Kept sort keys of link fields on each mirrored record (a nullable column: adding it
-rewrites no row; rows without a key are sorted by the key made on the spot)."""
+rewrites no row; rows without a key are sorted by the key made on the spot), and the
+epoch of each link field's keys."""
 
 from django.db import migrations, models
 
@@ -11,6 +12,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="field",
+            name="link_keys_epoch",
+            field=models.BigIntegerField(default=0),
+        ),
         migrations.AddField(
             model_name="record",
             name="link_keys",

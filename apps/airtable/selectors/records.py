@@ -298,7 +298,7 @@ def _used_fields(plan: _Plan) -> frozenset[str]:
 def _order_by(plan: _Plan) -> tuple[str, list]:
     parts, params = [], []
     for name, descending in plan.sort:
-        keys, key_params = sort_keys(plan.field_map[name])
+        keys, key_params = sort_keys(plan.field_map[name], plan.table["pk"])
         for key in keys:
             parts.append(f"{key} {'DESC NULLS LAST' if descending else 'ASC NULLS FIRST'}")
         params += key_params

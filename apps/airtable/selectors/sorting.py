@@ -34,6 +34,10 @@ from apps.formulas.fieldtypes import (
 )
 from apps.formulas.sql import index_expression, link_sort_key, object_label, text_order_key
 
+from ..models import Field
+
+FIELD_TABLE = Field._meta.db_table
+
 
 class Unsortable(Exception):
     """No exact ORDER BY for this field: answer the query from Airtable."""
@@ -100,7 +104,7 @@ def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
 
 
 # The form of the kept link keys; a change of form makes every kept key old.
-LINK_KEY_FORM = 2
+LINK_KEY_FORM = 3
 
 
 def link_key_version(spec: FieldSpec) -> str:
@@ -113,9 +117,23 @@ def link_key_version(spec: FieldSpec) -> str:
                           ).hexdigest()[:16]
 
 
-def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
+def link_key_kept(spec: FieldSpec) -> str:
+    return f"link_keys -> {sql_literal(spec.name)}"
+
+
+def link_key_current(spec: FieldSpec, table_pk: int) -> tuple[str, list]:
+    """SQL condition (and params) that a row's kept key of link field ``spec`` (of table
+    ``table_pk``) is current: made from the linked table and primary field as they are,
+    and in the field's epoch (read once per statement)."""
+    kept = link_key_kept(spec)
+    return (f"({kept} ->> 'v' = %s AND ({kept} ->> 'e')::bigint = (SELECT link_keys_epoch "
+            f"FROM {FIELD_TABLE} WHERE table_id = %s AND name = %s))",
+            [link_key_version(spec), table_pk, spec.name])
+
+
+def sort_keys(spec: FieldSpec, table_pk: int | None = None) -> tuple[list[str], list]:
     """SQL expressions (and their params) that order rows by `spec` ascending,
-    NULL meaning blank."""
+    NULL meaning blank; with the table's ``table_pk``, a link reads its kept keys."""
     kind = field_type(spec.type)
     value = f"fields -> {sql_literal(spec.name)}"
     shown = kind.value
@@ -146,9 +164,11 @@ def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
             live = link_sort_key(spec, "fields")
         except NotCompilable as error:
             raise Unsortable(spec.name) from error
-        kept = f"link_keys -> {sql_literal(spec.name)}"
-        return [f"(CASE WHEN {kept} ->> 'v' = %s THEN {kept} ->> 'k'"
-                f' ELSE {live} END) COLLATE "C"'], [link_key_version(spec)]
+        if table_pk is None:
+            return [f'{live} COLLATE "C"'], []
+        current, params = link_key_current(spec, table_pk)
+        return [f"(CASE WHEN {current} THEN {link_key_kept(spec)} ->> 'k'"
+                f' ELSE {live} END) COLLATE "C"'], params
     if shown == LOOKUP:
         return _lookup_keys(spec, value)
     if shown == OBJECT and kind.label:

@@ -18,7 +18,7 @@ from apps.formulas.fieldtypes import RESULT, field_type, observed_result
 
 from ..models import Field, Record, Table
 from ..selectors.records import links_contain_path
-from .linkkeys import link_keys_after_upsert, link_keys_rows_refresh
+from .linkkeys import link_keys_after_upsert, link_keys_rows_refresh, mirror_lock_key
 
 RECORD_TABLE = Record._meta.db_table
 
@@ -37,7 +37,7 @@ def _base_writes_serialise(cursor, table: Table) -> None:
     link keys read the linked records as committed, so a rename and a link to the renamed
     record written at once must not each miss the other."""
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                   [f"airtable.mirror:{connection.schema_name}:{table.base_id}"])
+                   [mirror_lock_key(base_id=table.base_id)])
 
 
 def _created_time(record: dict, fallback: datetime) -> datetime:
@@ -47,13 +47,15 @@ def _created_time(record: dict, fallback: datetime) -> datetime:
 
 
 def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
-                  first_position: int | None = None) -> UpsertResult:
+                  first_position: int | None = None,
+                  link_keys_later: bool = False) -> UpsertResult:
     """Write Airtable records ({id, createdTime, fields}) into the mirror.
 
     With `first_position` (a full scan), records take the positions
     first_position, first_position + 1, ... in the order given: Airtable's
     default order. Without it, new records go after the last one and
-    existing ones keep their place.
+    existing ones keep their place. With `link_keys_later` (a sync), link keys made old
+    here are left to the caller to make again (`linkkeys.link_keys_stale_refresh`).
     """
     result = UpsertResult()
     # A record edited while Airtable pages a listing can come twice; its last copy wins.
@@ -117,7 +119,8 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
                 result.updated.append(record_id)
                 result.changed[record_id] = list(changed)
         link_keys_after_upsert(base_id=table.base.base_id, table_pk=table.pk,
-                               created=result.created, changed=result.changed)
+                               created=result.created, changed=result.changed,
+                               later=link_keys_later)
     return result
 
 

@@ -399,7 +399,8 @@ def _run_tables(job: SyncJob, plans: list[_TablePlan], meta_client: AirtableClie
                 if kind == "records":
                     now = timezone.now()
                     result = mirror_upsert(table=plan.table, records=payload, synced_at=now,
-                                           first_position=plan.position if plan.full else None)
+                                           first_position=plan.position if plan.full else None,
+                                           link_keys_later=True)
                     plan.position += len(payload)
                     if plan.full:
                         plan.seen.update(str(item.get("id")) for item in payload)

@@ -73,9 +73,9 @@ def _prefilter(team, base_id: str, name: str) -> tuple[str, list]:
 
 
 def _kept_keys(team) -> tuple[int, int, int]:
-    """(rows, kept link keys missing, kept keys that differ from the key made on the spot)
-    over every link field of the base."""
-    from apps.airtable.selectors.sorting import link_key_version, sql_literal
+    """(rows, kept link keys not current, current kept keys that differ from the key made
+    on the spot) over every link field of the base."""
+    from apps.airtable.selectors.sorting import link_key_current, link_key_kept
     from apps.airtable.services.linkkeys import _link_specs
     from apps.formulas.sql import link_sort_key
 
@@ -85,13 +85,13 @@ def _kept_keys(team) -> tuple[int, int, int]:
         schema = base_schema(base_id)
         for table in schema["tables"]:
             for spec in _link_specs(schema, table):
-                kept = f"link_keys -> {sql_literal(spec.name)}"
+                current, params = link_key_current(spec, table["pk"])
                 cursor.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE {kept} ->> 'v' IS DISTINCT FROM %s),"
-                    f" count(*) FILTER (WHERE {kept} ->> 'v' = %s AND {kept} ->> 'k'"
+                    f"SELECT count(*), count(*) FILTER (WHERE {current} IS NOT TRUE),"
+                    f" count(*) FILTER (WHERE {current} AND {link_key_kept(spec)} ->> 'k'"
                     f" IS DISTINCT FROM {link_sort_key(spec, 'fields')}) "
                     "FROM airtable_record WHERE table_id = %s",
-                    [link_key_version(spec), link_key_version(spec), table["pk"]])
+                    [*params, *params, table["pk"]])
                 counted = cursor.fetchone()
                 rows, missing, wrong = rows + counted[0], missing + counted[1], \
                     wrong + counted[2]
@@ -130,6 +130,22 @@ def test_link_filters_follow_renames_relinks_and_deletes(
     job = sync(team_a, base_id, capture=django_capture_on_commit_callbacks)
     assert (job.status, job.full) == ("succeeded", False)
     assert _agree(client, sandbox, [*names, "Renamed & Co"]) > 0
+    assert _kept_keys_right(team_a)
+
+    # 1b. Airtable renames more companies than are looked up one by one: the sync makes
+    # the deals' keys old at once and makes them again at its end.
+    time.sleep(1.1)
+    kept = {first["id"], second["id"], third["id"]}
+    many = [company for company in _companies_with_deals(sandbox) if company["id"] not in kept]
+    many += [company for company in sandbox.all("Companies")
+             if company["id"] not in kept and company not in many]
+    settings.AIRTABLE_LINK_KEYS_TARGETED_MAX = 10
+    many = many[:15]
+    for index, company in enumerate(many):
+        sandbox.update("Companies", company["id"], {"Name": f"{index:02d} Bulk renamed"})
+    job = sync(team_a, base_id, capture=django_capture_on_commit_callbacks)
+    assert (job.status, job.full) == ("succeeded", False)
+    assert _agree(client, sandbox, [*names, "Renamed & Co", "00 Bulk renamed"]) > 0
     assert _kept_keys_right(team_a)
     assert _ids(sandbox.all("Deals", filterByFormula="{Company} = 'Renamed & Co'"))
 
