@@ -91,6 +91,10 @@ class Field(models.Model):
     # For a formula or rollup: the type its mirrored values show ("" when they show none),
     # which the mirror compiles by when it disagrees with the declared result type.
     observed_type = models.CharField(max_length=64, blank=True, default="")
+    # For a link field: the epoch of its kept sort keys (Record.link_keys). Raising it makes
+    # every kept key of the field old at once, when too many linked records changed to
+    # find the rows linking to them one by one.
+    link_keys_epoch = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["table", "position", "id"]
@@ -114,6 +118,10 @@ class Record(models.Model):
     created_time = models.DateTimeField()
     last_modified_time = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField()
+    # The sort key of each link field, {name: {"v": version, "e": epoch, "k": text}}, kept
+    # up to date as the linked records change (services.linkkeys): a sort by a link reads it
+    # instead of looking up every row's linked records.
+    link_keys = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

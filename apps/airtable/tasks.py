@@ -14,6 +14,7 @@ from django_tenants.utils import get_tenant_model, schema_context, schema_exists
 from .clients import background_calls
 from .exceptions import AirtableRateLimited, AirtableUnavailable
 from .services.indexes import field_indexes_ensure, mirror_analyze
+from .services.linkkeys import link_keys_stale_refresh
 from .services.scheduling import base_schedule_remove
 from .services.sync import (
     SyncLeaseHeld,
@@ -87,6 +88,16 @@ def field_indexes_ensure_task(*, schema_name: str, table_pk: int,
         return
     with schema_context(schema_name):
         field_indexes_ensure(table_pk=table_pk, field_names=field_names)
+
+
+@shared_task(name="airtable.link_keys_refresh", acks_late=True,
+             autoretry_for=(OperationalError,), retry_backoff=10, max_retries=3)
+def link_keys_refresh_task(*, schema_name: str, base_id: str) -> int:
+    """The base's kept link keys made again after a write made some of them old."""
+    if not schema_exists(schema_name):
+        return 0
+    with schema_context(schema_name):
+        return link_keys_stale_refresh(base_id=base_id)
 
 
 @shared_task(name="airtable.connection_sync", bind=True, acks_late=True, max_retries=10)

@@ -362,6 +362,9 @@ AIRTABLE_SYNC_OVERLAP_SECONDS = env.int("AIRTABLE_SYNC_OVERLAP_SECONDS", default
 AIRTABLE_SYNC_THREADS = env.int("AIRTABLE_SYNC_THREADS", default=4)
 AIRTABLE_SYNC_STALE_SECONDS = env.int("AIRTABLE_SYNC_STALE_SECONDS", default=120)
 AIRTABLE_INDEX_AFTER_USES = env.int("AIRTABLE_INDEX_AFTER_USES", default=20)
+# Linked records changed at once up to which the rows linking to them get their sort keys
+# made at once; beyond, those keys are made old together and made again after the write.
+AIRTABLE_LINK_KEYS_TARGETED_MAX = env.int("AIRTABLE_LINK_KEYS_TARGETED_MAX", default=20)
 
 # --- Internationalisation -------------------------------------------------------
 

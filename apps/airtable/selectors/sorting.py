@@ -14,6 +14,9 @@ and then as is, both by code point.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from apps.formulas import FieldSpec, NotCompilable, compile_sort_key
 from apps.formulas.fieldtypes import (
     CHECKBOX,
@@ -29,14 +32,19 @@ from apps.formulas.fieldtypes import (
     field_type,
     shown_type,
 )
-from apps.formulas.sql import index_expression, link_names_array, object_label, text_order_key
+from apps.formulas.sql import index_expression, link_sort_key, object_label, text_order_key
+
+from ..models import Field
+
+FIELD_TABLE = Field._meta.db_table
 
 
 class Unsortable(Exception):
     """No exact ORDER BY for this field: answer the query from Airtable."""
 
 
-def _quote(name: str) -> str:
+def sql_literal(name: str) -> str:
+    """A text as an SQL literal inside a statement run with parameters."""
     return "'" + name.replace("'", "''").replace("%", "%%") + "'"
 
 
@@ -91,15 +99,43 @@ def _result_keys(spec: FieldSpec) -> tuple[list[str], list]:
         # A formula whose values are lists of text (observed so by the mirror).
         texts = FieldSpec(spec.name, "multipleLookupValues",
                           {"result": {"type": "singleLineText"}})
-        return _lookup_keys(texts, f"fields -> {_quote(spec.name)}")
+        return _lookup_keys(texts, f"fields -> {sql_literal(spec.name)}")
     raise Unsortable(spec.name)
 
 
-def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
+# The form of the kept link keys; a change of form makes every kept key old.
+LINK_KEY_FORM = 3
+
+
+def link_key_version(spec: FieldSpec) -> str:
+    """What a link field's kept sort key was made from: the linked table and its primary
+    field as the mirror knows them. A row whose kept key has another version (the
+    primary field renamed or retyped since) is sorted by the key made on the spot."""
+    primary = spec.link.primary
+    made_of = [LINK_KEY_FORM, spec.link.scope, primary.name, primary.type, primary.options]
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
+
+
+def link_key_kept(spec: FieldSpec) -> str:
+    return f"link_keys -> {sql_literal(spec.name)}"
+
+
+def link_key_current(spec: FieldSpec, table_pk: int) -> tuple[str, list]:
+    """SQL condition (and params) that a row's kept key of link field ``spec`` (of table
+    ``table_pk``) is current: made from the linked table and primary field as they are,
+    and in the field's epoch (read once per statement)."""
+    kept = link_key_kept(spec)
+    return (f"({kept} ->> 'v' = %s AND ({kept} ->> 'e')::bigint = (SELECT link_keys_epoch "
+            f"FROM {FIELD_TABLE} WHERE table_id = %s AND name = %s))",
+            [link_key_version(spec), table_pk, spec.name])
+
+
+def sort_keys(spec: FieldSpec, table_pk: int | None = None) -> tuple[list[str], list]:
     """SQL expressions (and their params) that order rows by `spec` ascending,
-    NULL meaning blank."""
+    NULL meaning blank; with the table's ``table_pk``, a link reads its kept keys."""
     kind = field_type(spec.type)
-    value = f"fields -> {_quote(spec.name)}"
+    value = f"fields -> {sql_literal(spec.name)}"
     shown = kind.value
     if shown == RESULT:
         keys, params = _result_keys(spec)
@@ -125,10 +161,14 @@ def sort_keys(spec: FieldSpec) -> tuple[list[str], list]:
                 " ORDER BY _o) END)"], [names, len(names)]
     if shown == LINKS and spec.link is not None:
         try:
-            return [f'{link_names_array(spec, "fields", fold=True)} COLLATE "C"',
-                    f'{link_names_array(spec, "fields", fold=False)} COLLATE "C"'], []
+            live = link_sort_key(spec, "fields")
         except NotCompilable as error:
             raise Unsortable(spec.name) from error
+        if table_pk is None:
+            return [f'{live} COLLATE "C"'], []
+        current, params = link_key_current(spec, table_pk)
+        return [f"(CASE WHEN {current} THEN {link_key_kept(spec)} ->> 'k'"
+                f' ELSE {live} END) COLLATE "C"'], params
     if shown == LOOKUP:
         return _lookup_keys(spec, value)
     if shown == OBJECT and kind.label:

@@ -11,13 +11,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from apps.formulas.fieldtypes import RESULT, field_type, observed_result
 
 from ..models import Field, Record, Table
 from ..selectors.records import links_contain_path
+from .linkkeys import link_keys_after_upsert, link_keys_rows_refresh, mirror_lock_key
 
 RECORD_TABLE = Record._meta.db_table
 
@@ -31,6 +32,14 @@ class UpsertResult:
     changed: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _base_writes_serialise(cursor, table: Table) -> None:
+    """Writes to one base's mirror take turns until their transaction ends: a row's kept
+    link keys read the linked records as committed, so a rename and a link to the renamed
+    record written at once must not each miss the other."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                   [mirror_lock_key(base_id=table.base_id)])
+
+
 def _created_time(record: dict, fallback: datetime) -> datetime:
     value = record.get("createdTime")
     parsed = parse_datetime(value) if isinstance(value, str) else None
@@ -38,13 +47,15 @@ def _created_time(record: dict, fallback: datetime) -> datetime:
 
 
 def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
-                  first_position: int | None = None) -> UpsertResult:
+                  first_position: int | None = None,
+                  link_keys_later: bool = False) -> UpsertResult:
     """Write Airtable records ({id, createdTime, fields}) into the mirror.
 
     With `first_position` (a full scan), records take the positions
     first_position, first_position + 1, ... in the order given: Airtable's
     default order. Without it, new records go after the last one and
-    existing ones keep their place.
+    existing ones keep their place. With `link_keys_later` (a sync), link keys made old
+    here are left to the caller to make again (`linkkeys.link_keys_stale_refresh`).
     """
     result = UpsertResult()
     # A record edited while Airtable pages a listing can come twice; its last copy wins.
@@ -97,7 +108,9 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
                      WHERE n.value IS DISTINCT FROM o.value ORDER BY key)
         FROM written w LEFT JOIN previous p USING (record_id)
     """
-    with connection.cursor() as cursor:
+    # The rows and the kept link keys that read them change together.
+    with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(sql, [*params, table.pk, table.pk, *base_params, synced_at])
         for record_id, inserted, changed in cursor.fetchall():
             if inserted:
@@ -105,6 +118,9 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
             else:
                 result.updated.append(record_id)
                 result.changed[record_id] = list(changed)
+        link_keys_after_upsert(base_id=table.base.base_id, table_pk=table.pk,
+                               created=result.created, changed=result.changed,
+                               later=link_keys_later)
     return result
 
 
@@ -115,7 +131,7 @@ def _links_drop(*, table: Table, record_ids: list[str]) -> None:
         return
     links = Field.objects.filter(table__base__tables=table.pk, type="multipleRecordLinks",
                                  options__linkedTableId=table.table_id)
-    for link in links.select_related("table"):
+    for link in links.select_related("table__base"):
         kept = ("(SELECT COALESCE(jsonb_agg(_e.item ORDER BY _e.ord), '[]'::jsonb) FROM "
                 "jsonb_array_elements(fields -> %s) WITH ORDINALITY AS _e(item, ord) "
                 "WHERE NOT (_e.item #>> '{}') = ANY(%s::text[]))")
@@ -124,33 +140,38 @@ def _links_drop(*, table: Table, record_ids: list[str]) -> None:
                 f"UPDATE {RECORD_TABLE} SET fields = CASE WHEN {kept} = '[]'::jsonb "
                 f"THEN fields - %s ELSE jsonb_set(fields, ARRAY[%s], {kept}) END "
                 "WHERE table_id = %s AND jsonb_typeof(fields -> %s) = 'array' "
-                "AND fields @? %s::jsonpath",
+                "AND fields @? %s::jsonpath RETURNING record_id",
                 [link.name, list(record_ids), link.name, link.name, link.name,
                  list(record_ids), link.table_id, link.name,
                  links_contain_path(link.name, record_ids)])
+            unlinked = [row[0] for row in cursor.fetchall()]
+        link_keys_rows_refresh(base_id=link.table.base.base_id, table_pk=link.table_id,
+                               record_ids=unlinked)
 
 
 def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
     if not record_ids:
         return []
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s AND record_id = ANY(%s::text[]) "
             "RETURNING record_id", [table.pk, list(record_ids)])
         deleted = [row[0] for row in cursor.fetchall()]
-    _links_drop(table=table, record_ids=deleted)
+        _links_drop(table=table, record_ids=deleted)
     return deleted
 
 
 def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> list[str]:
     """Remove the table's records that a complete id scan no longer listed."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        _base_writes_serialise(cursor, table)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s "
             "AND record_id NOT IN (SELECT unnest(%s::text[])) RETURNING record_id",
             [table.pk, list(keep_ids)])
         deleted = [row[0] for row in cursor.fetchall()]
-    _links_drop(table=table, record_ids=deleted)
+        _links_drop(table=table, record_ids=deleted)
     return deleted
 
 
@@ -162,6 +183,16 @@ def mirror_field_rename(*, table: Table, old: str, new: str) -> None:
             "jsonb_build_object(%s::text, fields -> %s) "
             "WHERE table_id = %s AND jsonb_exists(fields, %s)",
             [old, new, old, table.pk, old])
+    _link_keys_forget(table=table, names=[old, new])
+
+
+def _link_keys_forget(*, table: Table, names: list[str]) -> None:
+    """Kept link keys are by field name: a renamed or dropped field's keys are not read
+    again (the end of the sync makes the keys of the new names)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RECORD_TABLE} SET link_keys = link_keys - %s::text[] "
+            "WHERE table_id = %s AND link_keys ?| %s::text[]", [names, table.pk, names])
 
 
 def mirror_field_drop(*, table: Table, name: str) -> None:
@@ -169,6 +200,7 @@ def mirror_field_drop(*, table: Table, name: str) -> None:
         cursor.execute(
             f"UPDATE {RECORD_TABLE} SET fields = fields - %s "
             "WHERE table_id = %s AND jsonb_exists(fields, %s)", [name, table.pk, name])
+    _link_keys_forget(table=table, names=[name])
 
 
 def mirror_count(*, table: Table) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from .. import signals
 from ..exceptions import AirtableError, InvalidQuery, RecordNotFound
 from ..limits import RECORD_ID, RECORDS_PER_CALL_MAX
-from ..models import AirtableConnection, Table
+from ..models import AirtableConnection, Base, Table
 from ..selectors.schema import table_info
 from .connections import connection_client
 from .mirror import mirror_delete, mirror_upsert
@@ -24,7 +24,8 @@ from .reads import base_schema_load
 def _target(base_id, table) -> tuple[dict, dict, Table]:
     schema = base_schema_load(base_id)
     info = table_info(schema, table)
-    return schema, info, Table(pk=info["pk"], table_id=info["id"])
+    base = Base(pk=schema["base"]["pk"], base_id=schema["base"]["id"])
+    return schema, info, Table(pk=info["pk"], table_id=info["id"], base=base)
 
 
 def _client(schema: dict):

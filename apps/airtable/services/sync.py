@@ -56,6 +56,7 @@ from .connections import (
     connection_create,
 )
 from .indexes import field_index_drop
+from .linkkeys import link_keys_stale_refresh
 from .mirror import (
     mirror_count,
     mirror_delete_except,
@@ -398,7 +399,8 @@ def _run_tables(job: SyncJob, plans: list[_TablePlan], meta_client: AirtableClie
                 if kind == "records":
                     now = timezone.now()
                     result = mirror_upsert(table=plan.table, records=payload, synced_at=now,
-                                           first_position=plan.position if plan.full else None)
+                                           first_position=plan.position if plan.full else None,
+                                           link_keys_later=True)
                     plan.position += len(payload)
                     if plan.full:
                         plan.seen.update(str(item.get("id")) for item in payload)
@@ -487,6 +489,8 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
     if errors:
         _job_end(job, SyncJob.Status.FAILED, "; ".join(errors)[:4000])
         return job
+    schema_cache.invalidate(base.base_id)
+    link_keys_stale_refresh(base_id=base.base_id)
     _job_end(job, SyncJob.Status.SUCCEEDED, "")
     _primary_indexes_queue(tables)
     if job.created_count + job.updated_count + job.deleted_count >= ANALYZE_AFTER_CHANGES:

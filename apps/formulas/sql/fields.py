@@ -187,16 +187,28 @@ def object_label(value):
             f" {value}->>'email')")
 
 
-def link_names_array(spec, column_sql, *, fold):
-    """``text[]`` of a link field's linked primary values in link order (lower-cased with
-    ``fold``), NULL for no links: the key Airtable sorts links by."""
+def _sort_text(text_sql):
+    """A list item as sortable text: ``'1'``, the text with chr(1) and chr(2) escaped (as
+    chr(2) chr(2) and chr(2) chr(3), which keeps their order), then chr(1) to end it. Items
+    so written one after the other compare (``COLLATE "C"``) as the lists do: item by
+    item, an item that is the start of another first, a list that is the start of another
+    first."""
+    return (f"'1' || replace(replace({text_sql}, chr(2), chr(2) || chr(3)), chr(1), "
+            "chr(2) || chr(2)) || chr(1)")
+
+
+def link_sort_key(spec, column_sql):
+    """Text a link field sorts by (``COLLATE "C"``), NULL for no links. Airtable orders
+    links by the linked records' primary values in link order, case folded, then as
+    written: the key is every folded name, chr(1), then every name as written, each item
+    written by ``_sort_text``, so that one text walked once per row holds both orders."""
     value = f"{column_sql}->{quote_literal(spec.name)}"
     name = f"COALESCE({linked_primary_text(spec)}, '')"
-    if fold:
-        name = f"lower({name})"
     return (
         f"(CASE WHEN jsonb_typeof({value}) = 'array' AND jsonb_array_length({value}) > 0"
-        f" THEN ARRAY(SELECT {name} {_link_rows(spec, value)} ORDER BY _link.ord) END)"
+        f" THEN (SELECT string_agg({_sort_text(f'lower({name})')}, '' ORDER BY _link.ord)"
+        f" || chr(1) || string_agg({_sort_text(name)}, '' ORDER BY _link.ord)"
+        f" {_link_rows(spec, value)}) END)"
     )
 
 

@@ -72,6 +72,37 @@ def _prefilter(team, base_id: str, name: str) -> tuple[str, list]:
             f"{{Company}} = {_quoted(name)}", fields=list(fmap))))
 
 
+def _kept_keys(team) -> tuple[int, int, int]:
+    """(rows, kept link keys not current, current kept keys that differ from the key made
+    on the spot) over every link field of the base."""
+    from apps.airtable.selectors.sorting import link_key_current, link_key_kept
+    from apps.airtable.services.linkkeys import _link_specs
+    from apps.formulas.sql import link_sort_key
+
+    rows = missing = wrong = 0
+    with schema_context(team.tenant.schema_name), connection.cursor() as cursor:
+        base_id = Table.objects.first().base.base_id
+        schema = base_schema(base_id)
+        for table in schema["tables"]:
+            for spec in _link_specs(schema, table):
+                current, params = link_key_current(spec, table["pk"])
+                cursor.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE {current} IS NOT TRUE),"
+                    f" count(*) FILTER (WHERE {current} AND {link_key_kept(spec)} ->> 'k'"
+                    f" IS DISTINCT FROM {link_sort_key(spec, 'fields')}) "
+                    "FROM airtable_record WHERE table_id = %s",
+                    [*params, *params, table["pk"]])
+                counted = cursor.fetchone()
+                rows, missing, wrong = rows + counted[0], missing + counted[1], \
+                    wrong + counted[2]
+    return rows, missing, wrong
+
+
+def _kept_keys_right(team) -> bool:
+    rows, missing, wrong = _kept_keys(team)
+    return rows > 0 and (missing, wrong) == (0, 0)
+
+
 def test_link_filters_follow_renames_relinks_and_deletes(
         crm, team_a, server, client_for, settings, django_capture_on_commit_callbacks):
     settings.AIRTABLE_SYNC_OVERLAP_SECONDS = 0
@@ -84,6 +115,9 @@ def test_link_filters_follow_renames_relinks_and_deletes(
     first, second, third, *_ = _companies_with_deals(sandbox)
     names = [first["fields"]["Name"], second["fields"]["Name"], third["fields"]["Name"]]
     assert _agree(client, sandbox, names) > 0
+    # Every row keeps its link fields' sort keys, equal to the keys made on the spot, and
+    # they stay so through each change below.
+    assert _kept_keys_right(team_a)
     # The filter starts from the records linking to the companies of that name.
     condition, params = _prefilter(team_a, base_id, names[0])
     assert condition == "fields @? %s::jsonpath"
@@ -96,6 +130,23 @@ def test_link_filters_follow_renames_relinks_and_deletes(
     job = sync(team_a, base_id, capture=django_capture_on_commit_callbacks)
     assert (job.status, job.full) == ("succeeded", False)
     assert _agree(client, sandbox, [*names, "Renamed & Co"]) > 0
+    assert _kept_keys_right(team_a)
+
+    # 1b. Airtable renames more companies than are looked up one by one: the sync makes
+    # the deals' keys old at once and makes them again at its end.
+    time.sleep(1.1)
+    kept = {first["id"], second["id"], third["id"]}
+    many = [company for company in _companies_with_deals(sandbox) if company["id"] not in kept]
+    many += [company for company in sandbox.all("Companies")
+             if company["id"] not in kept and company not in many]
+    settings.AIRTABLE_LINK_KEYS_TARGETED_MAX = 10
+    many = many[:15]
+    for index, company in enumerate(many):
+        sandbox.update("Companies", company["id"], {"Name": f"{index:02d} Bulk renamed"})
+    job = sync(team_a, base_id, capture=django_capture_on_commit_callbacks)
+    assert (job.status, job.full) == ("succeeded", False)
+    assert _agree(client, sandbox, [*names, "Renamed & Co", "00 Bulk renamed"]) > 0
+    assert _kept_keys_right(team_a)
     assert _ids(sandbox.all("Deals", filterByFormula="{Company} = 'Renamed & Co'"))
 
     # 2. Written through the platform: another rename, and a deal moved to that company.
@@ -112,12 +163,14 @@ def test_link_filters_follow_renames_relinks_and_deletes(
     assert _ids(sandbox.all("Deals", filterByFormula=f"{{Company}} = {_quoted(both)}")) == \
         [deal["id"]]
     assert _agree(client, sandbox, [*names, "Written, Inc", "Written", both]) > 0
+    assert _kept_keys_right(team_a)
 
     # 3. A company deleted through the platform: its deals no longer link to it.
     deleted = client.delete(f"{url}/Companies/records?records[]={third['id']}")
     assert deleted.status_code == 200, deleted.content
     assert _agree(client, sandbox, [*names, "Written, Inc", both]) > 0
     assert _ids(sandbox.all("Deals", filterByFormula="{Company} = BLANK()"))
+    assert _kept_keys_right(team_a)
 
 
 def test_a_lookup_sort_is_served_by_an_index_of_its_values(
