@@ -76,12 +76,11 @@ def _keys_sql(table_pk: int, specs: list[FieldSpec]) -> tuple[str, list]:
 
 
 def _refresh(table: dict, specs: list[FieldSpec], where: str, params: list) -> int:
-    """Make the kept keys of ``table``'s rows that ``where`` picks; no link field, none."""
-    if specs:
-        keys, key_params = _keys_sql(table["pk"], specs)
-        value, value_params = keys, key_params
-    else:
-        value, value_params = "NULL", []
+    """Make the kept keys of ``table``'s rows that ``where`` picks (a table without link
+    fields keeps none and is not written)."""
+    if not specs:
+        return 0
+    value, value_params = _keys_sql(table["pk"], specs)
     with transaction.atomic(), connection.cursor() as cursor:
         # No JIT: the planner's guess for a look-up per linked record is huge, and compiling
         # the statement took seconds where running it takes milliseconds.
