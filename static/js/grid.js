@@ -475,6 +475,10 @@
     if (builder) builder.hidden = false;
     if (grid()) applyLayout();
   }
-  document.addEventListener("htmx:afterSettle", (event) => { if (event.target.id === "grid" || grid()) applyLayout(); });
+  // At the swap, so a re-sorted grid never shows the default order first; and once more
+  // when it has settled.
+  for (const name of ["htmx:afterSwap", "htmx:afterSettle"]) {
+    document.addEventListener(name, (event) => { if (event.target.id === "grid" || grid()) applyLayout(); });
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready); else ready();
 })();

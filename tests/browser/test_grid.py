@@ -164,6 +164,10 @@ def test_the_column_layout_is_remembered_per_member(site, team, page):
         # Sorting swaps the grid in place: the layout holds there too.
         second.click(f"#grid thead th[data-field='{moved}'] a")
         expect(second.locator(f"#grid thead th[data-field='{moved}']")).to_contain_text("▲")
+        second.wait_for_function(
+            "names => JSON.stringify([...document.querySelectorAll("
+            "'#grid thead th[data-field]')].filter(c => !c.hidden).map(c => c.dataset.field))"
+            " === JSON.stringify(names)", arg=mine, timeout=5000)
         assert _headers(second) == mine
     finally:
         other.close()
