@@ -121,14 +121,21 @@ def link_key_kept(spec: FieldSpec) -> str:
     return f"link_keys -> {sql_literal(spec.name)}"
 
 
+def link_key_epoch(spec: FieldSpec, table_pk: int) -> tuple[str, list]:
+    """SQL (and params) of the current epoch of link field ``spec`` of table ``table_pk``
+    (read once per statement)."""
+    return (f"(SELECT link_keys_epoch FROM {FIELD_TABLE} WHERE table_id = %s AND name = %s)",
+            [table_pk, spec.name])
+
+
 def link_key_current(spec: FieldSpec, table_pk: int) -> tuple[str, list]:
     """SQL condition (and params) that a row's kept key of link field ``spec`` (of table
     ``table_pk``) is current: made from the linked table and primary field as they are,
-    and in the field's epoch (read once per statement)."""
+    and in the field's epoch."""
     kept = link_key_kept(spec)
-    return (f"({kept} ->> 'v' = %s AND ({kept} ->> 'e')::bigint = (SELECT link_keys_epoch "
-            f"FROM {FIELD_TABLE} WHERE table_id = %s AND name = %s))",
-            [link_key_version(spec), table_pk, spec.name])
+    epoch, epoch_params = link_key_epoch(spec, table_pk)
+    return (f"({kept} ->> 'v' = %s AND ({kept} ->> 'e')::bigint = {epoch})",
+            [link_key_version(spec), *epoch_params])
 
 
 def sort_keys(spec: FieldSpec, table_pk: int | None = None) -> tuple[list[str], list]:

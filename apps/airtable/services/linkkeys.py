@@ -34,18 +34,23 @@ from ..exceptions import BaseNotFound, SchemaNotLoaded
 from ..models import Field, Record
 from ..selectors.records import links_contain_path
 from ..selectors.schema import base_schema, field_map
-from ..selectors.sorting import link_key_current, link_key_version, sql_literal
+from ..selectors.sorting import link_key_current, link_key_epoch, link_key_version, sql_literal
 
 RECORD_TABLE = Record._meta.db_table
 FIELD_TABLE = Field._meta.db_table
+LINKS_TYPE = "multipleRecordLinks"
 # jsonb_build_object takes at most 100 arguments: a table's keys are built in parts.
 PAIRS_PER_CALL = 40
 IDS_PER_STATEMENT = 500
 
 
-def mirror_lock_key(*, base_id: int) -> str:
-    """The advisory lock writes to the mirror of base ``base_id`` (its pk) take turns on."""
-    return f"airtable.mirror:{connection.schema_name}:{base_id}"
+def mirror_writes_lock(cursor, *, base_pk: int) -> None:
+    """Writes to one base's mirror (``base_pk``), and the making of its link keys, take
+    turns until their transaction ends: a row's kept link keys read the linked records as
+    committed, so a rename and a link to the renamed record written at once must not each
+    miss the other."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                   [f"airtable.mirror:{connection.schema_name}:{base_pk}"])
 
 
 def _link_specs(schema: dict, table: dict) -> list[FieldSpec]:
@@ -66,11 +71,10 @@ def _keys_sql(table_pk: int, specs: list[FieldSpec]) -> tuple[str, list]:
     for start in range(0, len(specs), PAIRS_PER_CALL):
         pairs = []
         for spec in specs[start:start + PAIRS_PER_CALL]:
+            epoch, epoch_params = link_key_epoch(spec, table_pk)
             pairs.append(f"{sql_literal(spec.name)}, jsonb_build_object('v', %s::text, "
-                         f"'e', (SELECT link_keys_epoch FROM {FIELD_TABLE} "
-                         "WHERE table_id = %s AND name = %s), "
-                         f"'k', {link_sort_key(spec, 'fields')})")
-            params += [link_key_version(spec), table_pk, spec.name]
+                         f"'e', {epoch}, 'k', {link_sort_key(spec, 'fields')})")
+            params += [link_key_version(spec), *epoch_params]
         calls.append(f"jsonb_build_object({', '.join(pairs)})")
     return " || ".join(calls), params
 
@@ -105,8 +109,13 @@ def _table(schema: dict, pk: int) -> dict | None:
 def _linking(schema: dict, pk: int) -> list[tuple[dict, list[FieldSpec], list[FieldSpec]]]:
     """(table, its kept link fields, those of them linking to table ``pk``) for each table
     with a link field to ``pk``."""
+    linked_id = next(item["id"] for item in schema["tables"] if item["pk"] == pk)
     found = []
     for table in schema["tables"]:
+        if not any(item["type"] == LINKS_TYPE
+                   and (item["options"] or {}).get("linkedTableId") == linked_id
+                   for item in table["fields"]):
+            continue
         specs = _link_specs(schema, table)
         towards = [spec for spec in specs if spec.link.scope == pk]
         if towards:
@@ -119,19 +128,24 @@ def _chunks(ids: list[str]):
         yield ids[start:start + IDS_PER_STATEMENT]
 
 
-def link_keys_rows_refresh(*, base_id: str, table_pk: int, record_ids: list[str]) -> None:
-    """Make anew the kept keys of these rows (their links were written or dropped)."""
+def _rows_refresh(schema: dict | None, table_pk: int, record_ids: list[str]) -> None:
     if not record_ids:
         return
-    schema = _schema(base_id)
     table = _table(schema, table_pk) if schema is not None else None
+    specs = _link_specs(schema, table) if table is not None else []
     for ids in _chunks(list(record_ids)):
         if table is None:
             with connection.cursor() as cursor:
                 cursor.execute(f"UPDATE {RECORD_TABLE} SET link_keys = NULL WHERE table_id = %s "
                                "AND record_id = ANY(%s::text[])", [table_pk, ids])
             continue
-        _refresh(table, _link_specs(schema, table), "record_id = ANY(%s::text[])", [ids])
+        _refresh(table, specs, "record_id = ANY(%s::text[])", [ids])
+
+
+def link_keys_rows_refresh(*, base_id: str, table_pk: int, record_ids: list[str]) -> None:
+    """Make anew the kept keys of these rows (their links were written or dropped)."""
+    if record_ids:
+        _rows_refresh(_schema(base_id), table_pk, record_ids)
 
 
 def _epoch_raise(table: dict, specs: list[FieldSpec]) -> None:
@@ -141,14 +155,11 @@ def _epoch_raise(table: dict, specs: list[FieldSpec]) -> None:
                        [table["pk"], [spec.name for spec in specs]])
 
 
-def link_keys_linked_refresh(*, base_id: str, table_pk: int, record_ids: list[str]) -> bool:
+def _linked_refresh(schema: dict | None, table_pk: int, record_ids: list[str]) -> bool:
     """Deal with the keys of the rows linking to these records of table ``table_pk``
     (created, renamed or deleted). Returns whether keys were made old (epoch raised)
     rather than made anew."""
-    if not record_ids:
-        return False
-    schema = _schema(base_id)
-    if schema is None:
+    if not record_ids or schema is None or _table(schema, table_pk) is None:
         return False
     raised = False
     for table, specs, towards in _linking(schema, table_pk):
@@ -168,7 +179,7 @@ def link_keys_after_upsert(*, base_id: str, table_pk: int, created: list[str],
     changed): their own keys, and the keys of the rows linking to those of them that are
     new or whose primary value changed. Keys made old are made again by a task once the
     transaction commits, or, with ``later``, by the caller (a sync, at its end)."""
-    schema = _schema(base_id)
+    schema = _schema(base_id) if created or changed else None
     table = _table(schema, table_pk) if schema is not None else None
     links = {item["name"] for item in table["fields"]
              if field_type(item["type"]).value == LINKS} if table else None
@@ -176,13 +187,12 @@ def link_keys_after_upsert(*, base_id: str, table_pk: int, created: list[str],
     # linked rows' business, below).
     relinked = [record_id for record_id, names in changed.items()
                 if links is None or links.intersection(names)]
-    link_keys_rows_refresh(base_id=base_id, table_pk=table_pk,
-                           record_ids=[*created, *relinked])
+    _rows_refresh(schema, table_pk, [*created, *relinked])
     primary = next((item["name"] for item in table["fields"]
                     if item["id"] == table["primary_field_id"]), None) if table else None
     renamed = [*created, *(record_id for record_id, names in changed.items()
                            if primary is None or primary in names)]
-    raised = link_keys_linked_refresh(base_id=base_id, table_pk=table_pk, record_ids=renamed)
+    raised = _linked_refresh(schema, table_pk, renamed)
     if raised and not later:
         enqueue_on_commit("airtable.link_keys_refresh", schema_name=connection.schema_name,
                           base_id=base_id)
@@ -197,10 +207,7 @@ def link_keys_stale_refresh(*, base_id: str) -> int:
         return 0
     made = 0
     with transaction.atomic(), connection.cursor() as cursor:
-        # One at a time with the base's mirror writes, so a key is not made from names
-        # that a write is changing.
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [mirror_lock_key(base_id=schema["base"]["pk"])])
+        mirror_writes_lock(cursor, base_pk=schema["base"]["pk"])
         for table in schema["tables"]:
             specs = _link_specs(schema, table)
             if not specs:

@@ -18,7 +18,7 @@ from apps.formulas.fieldtypes import RESULT, field_type, observed_result
 
 from ..models import Field, Record, Table
 from ..selectors.records import links_contain_path
-from .linkkeys import link_keys_after_upsert, link_keys_rows_refresh, mirror_lock_key
+from .linkkeys import link_keys_after_upsert, link_keys_rows_refresh, mirror_writes_lock
 
 RECORD_TABLE = Record._meta.db_table
 
@@ -30,14 +30,6 @@ class UpsertResult:
     # For each updated record, the names of the fields whose value changed (added, removed
     # or different); empty when only its place or creation time moved.
     changed: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _base_writes_serialise(cursor, table: Table) -> None:
-    """Writes to one base's mirror take turns until their transaction ends: a row's kept
-    link keys read the linked records as committed, so a rename and a link to the renamed
-    record written at once must not each miss the other."""
-    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                   [mirror_lock_key(base_id=table.base_id)])
 
 
 def _created_time(record: dict, fallback: datetime) -> datetime:
@@ -110,7 +102,7 @@ def mirror_upsert(*, table: Table, records: list[dict], synced_at: datetime,
     """
     # The rows and the kept link keys that read them change together.
     with transaction.atomic(), connection.cursor() as cursor:
-        _base_writes_serialise(cursor, table)
+        mirror_writes_lock(cursor, base_pk=table.base_id)
         cursor.execute(sql, [*params, table.pk, table.pk, *base_params, synced_at])
         for record_id, inserted, changed in cursor.fetchall():
             if inserted:
@@ -153,7 +145,7 @@ def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
     if not record_ids:
         return []
     with transaction.atomic(), connection.cursor() as cursor:
-        _base_writes_serialise(cursor, table)
+        mirror_writes_lock(cursor, base_pk=table.base_id)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s AND record_id = ANY(%s::text[]) "
             "RETURNING record_id", [table.pk, list(record_ids)])
@@ -165,7 +157,7 @@ def mirror_delete(*, table: Table, record_ids: list[str]) -> list[str]:
 def mirror_delete_except(*, table: Table, keep_ids: set[str] | list[str]) -> list[str]:
     """Remove the table's records that a complete id scan no longer listed."""
     with transaction.atomic(), connection.cursor() as cursor:
-        _base_writes_serialise(cursor, table)
+        mirror_writes_lock(cursor, base_pk=table.base_id)
         cursor.execute(
             f"DELETE FROM {RECORD_TABLE} WHERE table_id = %s "
             "AND record_id NOT IN (SELECT unnest(%s::text[])) RETURNING record_id",
