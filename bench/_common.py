@@ -102,7 +102,8 @@ class Server:
             env["DATABASE_POOL"] = "true"
             command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
                        "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-                       "--lifespan", "on", "--log-level", "warning"]
+                       "--lifespan", "on", "--timeout-keep-alive", "75",
+                       "--log-level", "warning"]
         else:
             command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
                        f"127.0.0.1:{self.port}", "--workers", str(workers),

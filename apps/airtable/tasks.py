@@ -82,12 +82,18 @@ shared_task(name="airtable.scheduled_sync", acks_late=True)(_base_sync_scheduled
 
 @shared_task(name="airtable.field_indexes_ensure", acks_late=True,
              autoretry_for=(OperationalError,), retry_backoff=10, max_retries=3)
-def field_indexes_ensure_task(*, schema_name: str, table_pk: int,
-                              field_names: list[str]) -> None:
+def field_indexes_ensure_task(*, schema_name: str, table_pk: int | None = None,
+                              field_names: list[str] | None = None,
+                              tables: list[list] | None = None) -> None:
+    """Indexes of fields of one table (`table_pk`, `field_names`) or of several (`tables`:
+    pairs of table pk and field names), with one ANALYZE at the end."""
     if not schema_exists(schema_name):
         return
+    wanted = {int(table): list(names) for table, names in tables or []}
+    if table_pk is not None:
+        wanted.setdefault(table_pk, []).extend(field_names or [])
     with schema_context(schema_name):
-        field_indexes_ensure(table_pk=table_pk, field_names=field_names)
+        field_indexes_ensure(wanted=wanted)
 
 
 @shared_task(name="airtable.link_keys_refresh", acks_late=True,

@@ -1,11 +1,12 @@
-"""Low findings: deep JSON, an unreachable database, /metrics' token, logout revoking access
-tokens."""
+"""Low findings: deep JSON, an unreachable database or Redis, /metrics' token, logout
+revoking access tokens."""
 
 import json
 
 import pytest
 from django.db import OperationalError
 from django.test import Client, RequestFactory
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from apps.core import handlers
 
@@ -26,16 +27,22 @@ def test_json_nested_thousands_deep_is_a_400_problem(team_a, client_for, path):
     assert answer.json()["code"] == "ERROR_MALFORMED_REQUEST"
 
 
-def test_unreachable_database_is_a_503_problem_not_an_html_500():
-    request = RequestFactory().get("/api/health")
+@pytest.mark.parametrize(("error", "path", "code"), [
+    (OperationalError("connection to server at 127.0.0.1 failed: Connection refused"),
+     "/api/health", "ERROR_DATABASE_UNAVAILABLE"),
+    (RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+     "/api/v1/airtable/bases/appX/sync", "ERROR_REDIS_UNAVAILABLE"),
+], ids=["postgresql", "redis"])
+def test_an_unreachable_dependency_is_a_503_problem_not_an_html_500(error, path, code):
+    request = RequestFactory().get(path)
     try:
-        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
-    except OperationalError:
+        raise error
+    except type(error):
         answer = handlers.server_error(request)
     assert answer.status_code == 503
     assert answer["Content-Type"] == "application/problem+json"
     assert answer["Retry-After"]
-    assert json.loads(answer.content)["code"] == "ERROR_DATABASE_UNAVAILABLE"
+    assert json.loads(answer.content)["code"] == code
 
 
 def test_health_answers_503_while_postgresql_is_down(db):

@@ -2,17 +2,13 @@
 is a 503 problem to retry, never a 500 (tests/core/test_redis_restart.py restarts a real
 Redis under a running web process and worker)."""
 
-import json
-
 import pytest
-from django.test import RequestFactory
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from apps.airtable import schema_cache
 from apps.airtable.models import AirtableConnection, Base, Field, Table
-from apps.core import handlers, throttling
+from apps.core import throttling
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +37,3 @@ def test_the_tables_of_a_base_are_read_from_the_mirror_while_redis_is_away(
     answer = client_for(key=key).get(f"/api/v1/airtable/bases/{base.base_id}/tables")
     assert answer.status_code == 200, answer.content[:300]
     assert [item["name"] for item in answer.json()["results"]] == ["Items"]
-
-
-def test_what_needs_redis_is_a_503_problem():
-    request = RequestFactory().get("/api/v1/airtable/bases/appX/sync")
-    try:
-        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-    except RedisConnectionError:
-        answer = handlers.server_error(request)
-    assert answer.status_code == 503
-    assert answer["Content-Type"] == "application/problem+json"
-    assert answer["Retry-After"]
-    assert json.loads(answer.content)["code"] == "ERROR_REDIS_UNAVAILABLE"

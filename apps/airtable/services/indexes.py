@@ -122,8 +122,11 @@ def _index_create(name: str, statement: str) -> None:
         raise
 
 
-def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> FieldIndex | None:
-    """Create the field's expression indexes for this table, once."""
+def field_index_ensure(*, table: Table, field_name: str, field_map: dict,
+                       analyze: bool = True) -> FieldIndex | None:
+    """Create the field's expression indexes for this table, once. With `analyze` false the
+    caller runs the ANALYZE the new indexes need (one for many indexes: on a large mirror
+    each ANALYZE takes seconds)."""
     if field_name not in field_map:
         return None
     entry, _ = FieldIndex.objects.get_or_create(table=table, field_name=field_name)
@@ -144,7 +147,7 @@ def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> Fie
     for name in stale:
         _execute_ddl(f'DROP INDEX IF EXISTS "{name}"')
         _execute_ddl(f'DROP STATISTICS IF EXISTS "{_statistics_name(name)}"')
-    if set(names) - set(entry.index_names):
+    if analyze and set(names) - set(entry.index_names):
         # Statistics of the new expressions, without which the planner ignores the index.
         mirror_analyze()
     if names != entry.index_names:
@@ -154,16 +157,23 @@ def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> Fie
     return entry
 
 
-def field_indexes_ensure(*, table_pk: int, field_names: list[str]) -> None:
-    """Build the indexes of these fields of a table (what the job of that name runs);
-    nothing when the table has gone since the job was queued."""
-    table = Table.objects.filter(pk=table_pk).first()
-    if table is None:
-        return
-    field_map = {item.name: FieldSpec(item.name, item.type, item.options)
-                 for item in Field.objects.filter(table=table)}
-    for name in field_names:
-        field_index_ensure(table=table, field_name=name, field_map=field_map)
+def field_indexes_ensure(*, wanted: dict[int, list[str]]) -> None:
+    """Build the indexes of these fields of these tables (`{table_pk: [field name]}`, what
+    the job of that name runs), then one ANALYZE for all of them; nothing for a table
+    that has gone since the job was queued."""
+    built = False
+    for table in Table.objects.filter(pk__in=list(wanted)):
+        field_map = {item.name: FieldSpec(item.name, item.type, item.options)
+                     for item in Field.objects.filter(table=table)}
+        for name in wanted[table.pk]:
+            before = FieldIndex.objects.filter(table=table, field_name=name) \
+                .values_list("index_names", flat=True).first()
+            entry = field_index_ensure(table=table, field_name=name, field_map=field_map,
+                                       analyze=False)
+            built |= entry is not None and bool(set(entry.index_names) - set(before or []))
+    if built:
+        # Statistics of the new expressions, without which the planner ignores the index.
+        mirror_analyze()
 
 
 def field_index_drop(*, table: Table, field_name: str) -> None:

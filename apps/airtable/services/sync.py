@@ -56,7 +56,6 @@ from .connections import (
     connection_create,
 )
 from .indexes import field_index_drop
-from .linkkeys import link_keys_stale_refresh
 from .mirror import (
     mirror_count,
     mirror_delete_except,
@@ -168,18 +167,20 @@ def _analyze_queue() -> None:
     enqueue_on_commit("airtable.mirror_analyze", schema_name=schema_name)
 
 
-def _primary_indexes_queue(tables: list[Table]) -> None:
+def _primary_indexes_queue(tables: list[Table]) -> bool:
     """Index each table's primary field once, after its first sync: building an
     index on loaded rows is faster than keeping it up during the load, and
-    CREATE INDEX CONCURRENTLY may wait for other transactions, so not in the job."""
-    schema_name = connection.schema_name
+    CREATE INDEX CONCURRENTLY may wait for other transactions, so not in the job. One
+    job for every table of the sync, which ends with one ANALYZE. True when queued."""
     names = dict(Field.objects.filter(table__in=tables, field_id=F("table__primary_field_id"))
                  .values_list("table_id", "name"))
     done = set(FieldIndex.objects.filter(table__in=tables).values_list("table_id", "field_name"))
-    for table_pk, name in names.items():
-        if (table_pk, name) not in done:
-            enqueue_on_commit("airtable.field_indexes_ensure", schema_name=schema_name,
-                              table_pk=table_pk, field_names=[name])
+    wanted = [[table_pk, [name]] for table_pk, name in sorted(names.items())
+              if (table_pk, name) not in done]
+    if wanted:
+        enqueue_on_commit("airtable.field_indexes_ensure", schema_name=connection.schema_name,
+                          tables=wanted)
+    return bool(wanted)
 
 
 # --- jobs -------------------------------------------------------------------------------------
@@ -490,10 +491,11 @@ def sync_job_run(*, job_id, retry_allowed: bool = False) -> SyncJob | None:
         _job_end(job, SyncJob.Status.FAILED, "; ".join(errors)[:4000])
         return job
     schema_cache.invalidate(base.base_id)
-    link_keys_stale_refresh(base_id=base.base_id)
     _job_end(job, SyncJob.Status.SUCCEEDED, "")
-    _primary_indexes_queue(tables)
-    if job.created_count + job.updated_count + job.deleted_count >= ANALYZE_AFTER_CHANGES:
+    indexing = _primary_indexes_queue(tables)
+    if not indexing and \
+            job.created_count + job.updated_count + job.deleted_count >= ANALYZE_AFTER_CHANGES:
+        # (An index job analyzes when it is done.)
         _analyze_queue()
     Base.objects.filter(pk=base.pk).update(
         last_synced_at=job.started_at, last_sync_error="",
@@ -518,6 +520,14 @@ def _job_end(job: SyncJob, status: str, error: str) -> None:
     if status == SyncJob.Status.FAILED:
         Base.objects.filter(pk=job.base_id).update(last_sync_error=job.error)
         schema_cache.invalidate(job.base.base_id)
+    if job.finished_at is not None and \
+            job.created_count + job.updated_count + job.deleted_count:
+        # The link keys the sync made old are made again by a job of their own, whether
+        # the sync succeeded or not: the mirror answers meanwhile (a sort on a link makes
+        # its key on the spot), and on a large base making them all takes a third as long
+        # as the sync.
+        enqueue_on_commit("airtable.link_keys_refresh", schema_name=connection.schema_name,
+                          base_id=job.base.base_id)
     if job.finished_at is not None:
         signals.sync_job_finished.send_robust(
             sender=SyncJob, schema_name=connection.schema_name, base_id=job.base.base_id,
