@@ -100,6 +100,7 @@ test: $(VENV)/.installed system-deps browser-deps static-deps lint
 # no 5xx, every error problem+json. FUZZ_EXAMPLES cases per operation (the suite runs 3).
 fuzz: $(VENV)/.installed system-deps
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:cacheprovider -q -s tests/fuzz
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:cacheprovider -q -s -m conformance tests/fuzz
 
 # Redis restarted under a web process and a worker, PostgreSQL restarted under the pooled
 # ASGI process: each over 20 s, so the suite (and CI) leaves them out.

@@ -27,15 +27,21 @@ from apps.tenants.services import tenant_template_ensure
 PASSWORD = "correct-horse-battery-staple-42"
 
 
+# Markers of tests that run only when asked for by name in -m (`make faults`, `make fuzz`).
+ON_DEMAND_MARKERS = ("faults", "conformance")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `faults` run only when asked for (`make faults`: -m faults)."""
-    if "faults" in (config.option.markexpr or ""):
-        return
-    kept = [item for item in items if item.get_closest_marker("faults") is None]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(
-            items=[item for item in items if item.get_closest_marker("faults")])
-        items[:] = kept
+    """Tests marked `faults` or `conformance` run only when their marker is asked for."""
+    asked = config.option.markexpr or ""
+    left_out = [item for item in items
+                if any(item.get_closest_marker(name) and name not in asked
+                       for name in ON_DEMAND_MARKERS)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
 
 

@@ -85,6 +85,13 @@ class TableSerializer(serializers.Serializer):
     fields = FieldSerializer(many=True)
 
 
+class TablePage(serializers.Serializer):
+    """A base's tables: all of them in one page (`next` is always null)."""
+
+    results = TableSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
 class FieldDefinitionInput(serializers.Serializer):
     name = serializers.CharField(max_length=limits.NAME_MAX)
     type = serializers.CharField(max_length=64)

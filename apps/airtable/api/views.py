@@ -152,7 +152,7 @@ class BaseDetailView(ManagerWrites, APIView):
 
 class TableListView(APIView):
     error_classes = SCHEMA_ERRORS
-    @extend_schema(responses={200: s.TableSerializer(many=True)}, tags=["airtable"])
+    @extend_schema(responses={200: s.TablePage}, tags=["airtable"])
     def get(self, request, base_id: str):
         tables = services.table_list(base_id=base_id)
         return Response({"results": s.TableSerializer(tables, many=True).data, "next": None})
