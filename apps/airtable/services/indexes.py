@@ -122,13 +122,21 @@ def _index_create(name: str, statement: str) -> None:
         raise
 
 
-def field_index_ensure(*, table: Table, field_name: str, field_map: dict,
-                       analyze: bool = True) -> FieldIndex | None:
-    """Create the field's expression indexes for this table, once. With `analyze` false the
-    caller runs the ANALYZE the new indexes need (one for many indexes: on a large mirror
-    each ANALYZE takes seconds)."""
+def field_index_ensure(*, table: Table, field_name: str, field_map: dict) -> FieldIndex | None:
+    """Create the field's expression indexes for this table, once."""
+    entry, built = _field_index_build(table=table, field_name=field_name, field_map=field_map)
+    if built:
+        # Statistics of the new expressions, without which the planner ignores the index.
+        mirror_analyze()
+    return entry
+
+
+def _field_index_build(*, table: Table, field_name: str,
+                       field_map: dict) -> tuple[FieldIndex | None, bool]:
+    """The field's indexes made (no ANALYZE: the caller runs one for all it built, each
+    taking seconds on a large mirror); and whether any is new."""
     if field_name not in field_map:
-        return None
+        return None, False
     entry, _ = FieldIndex.objects.get_or_create(table=table, field_name=field_name)
     names = []
     for expression, statistics in _expressions(field_name, field_map):
@@ -147,14 +155,12 @@ def field_index_ensure(*, table: Table, field_name: str, field_map: dict,
     for name in stale:
         _execute_ddl(f'DROP INDEX IF EXISTS "{name}"')
         _execute_ddl(f'DROP STATISTICS IF EXISTS "{_statistics_name(name)}"')
-    if analyze and set(names) - set(entry.index_names):
-        # Statistics of the new expressions, without which the planner ignores the index.
-        mirror_analyze()
+    built = bool(set(names) - set(entry.index_names))
     if names != entry.index_names:
         entry.index_names = names
         entry.indexed_at = timezone.now()
         entry.save(update_fields=["index_names", "indexed_at"])
-    return entry
+    return entry, built
 
 
 def field_indexes_ensure(*, wanted: dict[int, list[str]]) -> None:
@@ -166,11 +172,7 @@ def field_indexes_ensure(*, wanted: dict[int, list[str]]) -> None:
         field_map = {item.name: FieldSpec(item.name, item.type, item.options)
                      for item in Field.objects.filter(table=table)}
         for name in wanted[table.pk]:
-            before = FieldIndex.objects.filter(table=table, field_name=name) \
-                .values_list("index_names", flat=True).first()
-            entry = field_index_ensure(table=table, field_name=name, field_map=field_map,
-                                       analyze=False)
-            built |= entry is not None and bool(set(entry.index_names) - set(before or []))
+            built |= _field_index_build(table=table, field_name=name, field_map=field_map)[1]
     if built:
         # Statistics of the new expressions, without which the planner ignores the index.
         mirror_analyze()
