@@ -12,6 +12,10 @@ import shutil
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 accesslog = "-"
+# The longest request line gunicorn takes (its maximum; the default is 4094): record
+# listings carry their formula in the URL, as Airtable's clients send it, up to 8 KB.
+# Longer queries go in the body of POST …/records/listRecords.
+limit_request_line = 8190
 
 
 def on_starting(server):

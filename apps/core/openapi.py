@@ -11,7 +11,13 @@ code is written once, on its class):
   handler method or `error_classes = (...)` on the view (Baserow's
   `get_error_schema` idea).
 
-Each status becomes one response whose `code` is the enum of its codes.
+On top of those, what the framework answers by itself: 404 on an operation with
+path parameters or a cursor (an id or a cursor that names nothing), 503 on every
+operation (the database or Redis unreachable, see apps.core.handlers).
+
+Each status becomes one response whose description and `x-problem-codes` list the
+codes known to the document. `code` stays an open string: a client must treat a code it does not
+know by its status, so adding a code is not a breaking change.
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from .exceptions import ApplicationError, ValidationFailed
+from .pagination import CursorInvalid
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+NUL_FREE_PATTERN = r"^[^\u0000]*$"
+TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 _common: list[type[ApplicationError]] = []
 
 
@@ -35,6 +45,27 @@ class RateLimited(ApplicationError):
     code = "ERROR_RATE_LIMITED"
     status = 429
     title = "Too many requests"
+
+
+class PathNotFound(ApplicationError):
+    """Documents the 404 of an id in the path that names nothing (the view's own class
+    says which, where it declares one)."""
+
+    code = "ERROR_NOT_FOUND"
+    status = 404
+    title = "Not found"
+
+
+class ServiceUnavailable(ApplicationError):
+    """Documents apps.core.handlers' answer while PostgreSQL or Redis is unreachable."""
+
+    code = "ERROR_DATABASE_UNAVAILABLE"
+    status = 503
+    title = "Service unavailable"
+
+
+class RedisUnavailable(ServiceUnavailable):
+    code = "ERROR_REDIS_UNAVAILABLE"
 
 
 class Problem(serializers.Serializer):
@@ -89,10 +120,40 @@ class AutoSchema(SpectacularAutoSchema):
             classes.append(RateLimited)
         if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters():
             classes.append(ValidationFailed)
+        if "{" in self.path:
+            classes.append(PathNotFound)
+        if self._is_paginated():
+            classes.append(CursorInvalid)
         classes += getattr(view, "error_classes", ())
         handler = getattr(view, self.method.lower(), None)
         classes += getattr(handler, "error_classes", ())
+        classes += [ServiceUnavailable, RedisUnavailable]
         return classes
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, serializers.CharField) and schema \
+                and schema.get("type") == "string" and \
+                not {"pattern", "format", "enum"} & set(schema) and \
+                not any(isinstance(v, RegexValidator) for v in field.validators):
+            # What every CharField refuses: a NUL character, and (trimmed, not blank) text
+            # that is only white space.
+            nonblank = field.trim_whitespace and not field.allow_blank
+            schema["pattern"] = TEXT_PATTERN if nonblank else NUL_FREE_PATTERN
+        if isinstance(field, serializers.ListSerializer) and schema and \
+                schema.get("type") == "array" and direction == "request":
+            # drf-spectacular leaves out what `many=True` checks itself.
+            if not field.allow_empty:
+                schema.setdefault("minItems", 1)
+            if field.max_length is not None:
+                schema.setdefault("maxItems", field.max_length)
+            if field.min_length is not None:
+                schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+        return schema
+
+    def _is_paginated(self) -> bool:
+        return self.method == "GET" and self._is_list_view() and \
+            self._get_paginator() is not None
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -103,8 +164,8 @@ class AutoSchema(SpectacularAutoSchema):
             if str(status) in responses:
                 continue
             responses[str(status)] = {
-                "description": ", ".join(codes),
-                "content": {PROBLEM_CONTENT_TYPE: {"schema": {"allOf": [
-                    problem, {"type": "object", "properties": {"code": {"enum": codes}}}]}}},
+                "description": "Codes: " + ", ".join(codes),
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
+                "x-problem-codes": codes,
             }
         return responses

@@ -5,7 +5,15 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound as CursorNotFound
 from rest_framework.response import Response
+
+from .exceptions import NotFound, ValidationFailed
+
+
+class CursorInvalid(NotFound):
+    code = "ERROR_CURSOR_INVALID"
+    title = "No such page"
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -20,6 +28,36 @@ class CursorPagination(pagination.CursorPagination):
         if ordering:
             return (ordering,) if isinstance(ordering, str) else tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+    def get_page_size(self, request):
+        """A page_size that is not a whole number from 1 to max_page_size is an error, not
+        the default page in disguise."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            message = f"A whole number from 1 to {self.max_page_size}."
+            raise ValidationFailed(errors={self.page_size_query_param: [message]})
+        return size
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except CursorNotFound:
+            raise CursorInvalid("This cursor names no page of this list; start again "
+                                "without one.") from None
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size,
+                                           default=self.page_size)
+        return parameters
 
     def get_next_cursor(self) -> str | None:
         link = self.get_next_link()

@@ -254,6 +254,9 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "apps.airtable.models.SyncJob.Status",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The API speaks JSON (uploads declare multipart/form-data themselves); the form
+    # parsers stay for the browsable session clients but are not part of the contract.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
 }
 
 # --- HTTP, security -----------------------------------------------------------

@@ -1,88 +1,95 @@
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 from ..models import ApiKey, Invitation, Membership
+
+# A team address as the API takes it (services check the reserved words and who has it).
+TENANT_SLUG_PATTERN = r"^(?!.*--)[a-z][a-z0-9-]{1,38}[a-z0-9]$"
+PASSWORD_MIN = 8  # Django's MinimumLengthValidator; the other validators run in services
 
 
 class TenantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    plan = serializers.CharField()
+    slug = CharField()
+    name = CharField()
+    plan = CharField()
 
 
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
-    full_name = serializers.CharField()
+    full_name = CharField()
 
 
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    tenant_name = serializers.CharField(max_length=100)
-    tenant_slug = serializers.CharField(max_length=40)
-    full_name = serializers.CharField(max_length=150, required=False, default="")
+    password = CharField(min_length=PASSWORD_MIN, max_length=128,
+                                     trim_whitespace=False)
+    tenant_name = CharField(max_length=100)
+    tenant_slug = serializers.RegexField(TENANT_SLUG_PATTERN, max_length=40)
+    full_name = CharField(max_length=150, required=False, default="")
 
 
 class RegisterAcceptedOutput(serializers.Serializer):
     email = serializers.EmailField()
-    detail = serializers.CharField()
+    detail = CharField()
 
 
 class RegisterConfirmInput(serializers.Serializer):
-    token = serializers.CharField(max_length=4000)
+    token = CharField(max_length=4000)
 
 
 class RegisterOutput(serializers.Serializer):
     user = UserSerializer()
     tenant = TenantSerializer()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = CharField()
+    refresh = CharField()
 
 
 class TeamInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    slug = serializers.CharField(max_length=40)
+    name = CharField(max_length=100)
+    slug = serializers.RegexField(TENANT_SLUG_PATTERN, max_length=40)
 
 
 class TeamCreatedOutput(serializers.Serializer):
     tenant = TenantSerializer()
-    role = serializers.CharField()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    role = CharField()
+    access = CharField()
+    refresh = CharField()
 
 
 class LoginInput(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    tenant = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = CharField(max_length=254)
+    password = CharField(max_length=128, trim_whitespace=False)
+    tenant = CharField(max_length=40, required=False, allow_blank=True)
 
 
 class LoginOutput(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = CharField()
+    refresh = CharField()
     tenant = TenantSerializer(allow_null=True)
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = CharField(max_length=2000)
 
 
 class RefreshOutput(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = CharField()
+    refresh = CharField()
 
 
 class MeOutput(serializers.Serializer):
     user = UserSerializer()
     tenant = TenantSerializer()
-    role = serializers.CharField()
-    auth = serializers.CharField(help_text="api_key, jwt or session")
-    scopes = serializers.ListField(child=serializers.CharField())
+    role = CharField()
+    auth = CharField(help_text="api_key, jwt or session")
+    scopes = serializers.ListField(child=CharField())
 
 
 class ApiKeyInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiKey.Scope.choices), min_length=1, max_length=2,
         default=lambda: ["read"],
@@ -99,7 +106,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="The key itself. Shown once, never again.")
+    key = CharField(help_text="The key itself. Shown once, never again.")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
@@ -119,7 +126,7 @@ class MemberRoleInput(serializers.Serializer):
 class InvitationSerializer(serializers.ModelSerializer):
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True,
                                         allow_null=True)
-    status = serializers.CharField(read_only=True)
+    status = CharField(read_only=True)
 
     class Meta:
         model = Invitation
@@ -130,18 +137,18 @@ class InvitationSerializer(serializers.ModelSerializer):
 class InvitationCreatedSerializer(InvitationSerializer):
     email_sent = serializers.BooleanField(
         help_text="False when the mail server refused; pass the link on another way.")
-    link = serializers.CharField(help_text="The invitation link (also emailed).")
+    link = CharField(help_text="The invitation link (also emailed).")
 
     class Meta(InvitationSerializer.Meta):
         fields = [*InvitationSerializer.Meta.fields, "email_sent", "link"]
 
 
 class InvitationAcceptInput(serializers.Serializer):
-    token = serializers.CharField(max_length=500)
-    password = serializers.CharField(max_length=128, trim_whitespace=False,
+    token = CharField(max_length=500)
+    password = CharField(max_length=128, trim_whitespace=False,
                                      help_text="A new account's password, or the existing "
                                                "account's password.")
-    full_name = serializers.CharField(max_length=150, required=False, default="",
+    full_name = CharField(max_length=150, required=False, default="",
                                       allow_blank=True)
 
 

@@ -5,12 +5,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.exceptions import ManagerRequired
+from apps.core.exceptions import ManagerRequired, NotAMember
+from apps.core.openapi import raises
 from apps.core.permissions import IsTenantManager, IsTenantMemberChangingItself
 from apps.core.throttling import RegisterRateThrottle, client_ip
 
 from .. import selectors, services
-from ..exceptions import PersonalCredentialRequired
+from ..exceptions import (
+    EmailTaken,
+    InvalidCredentials,
+    InvitationForOther,
+    InvitationInvalid,
+    PersonalCredentialRequired,
+    SignupLinkInvalid,
+)
 from . import serializers as s
 
 
@@ -48,6 +56,7 @@ class RegisterView(PublicView):
 
 
 class RegisterConfirmView(PublicView):
+    @raises(SignupLinkInvalid, EmailTaken)
     @extend_schema(request=s.RegisterConfirmInput, responses={201: s.RegisterOutput},
                    tags=["auth"])
     def post(self, request):
@@ -61,6 +70,7 @@ class RegisterConfirmView(PublicView):
 
 class LoginView(PublicView):
 
+    @raises(InvalidCredentials, NotAMember)
     @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput}, tags=["auth"])
     def post(self, request):
         serializer = s.LoginInput(data=request.data)
@@ -74,6 +84,7 @@ class LoginView(PublicView):
 
 
 class RefreshView(PublicView):
+    @raises(InvalidCredentials, NotAMember)
     @extend_schema(request=s.RefreshInput, responses={200: s.RefreshOutput}, tags=["auth"])
     def post(self, request):
         serializer = s.RefreshInput(data=request.data)
@@ -82,6 +93,7 @@ class RefreshView(PublicView):
 
 
 class LogoutView(PublicView):
+    @raises(InvalidCredentials)
     @extend_schema(request=s.RefreshInput, responses={204: None}, tags=["auth"])
     def post(self, request):
         serializer = s.RefreshInput(data=request.data)
@@ -231,6 +243,7 @@ class InvitationDetailView(APIView):
 class InvitationAcceptView(PublicView):
     throttle_classes = [RegisterRateThrottle]
 
+    @raises(InvitationInvalid, InvitationForOther, InvalidCredentials)
     @extend_schema(request=s.InvitationAcceptInput, responses={200: s.RegisterOutput},
                    tags=["auth"], summary="Accept an invitation")
     def post(self, request):

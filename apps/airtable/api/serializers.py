@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 from .. import limits
+from ..services.scheduling import SYNC_INTERVALS
+
+# What a listing's `offset` looks like: one the mirror gave (m<start>.<digest>) or Airtable's.
+OFFSET_PATTERN = r"^(m[0-9]{1,9}\.[0-9a-f]{10}|itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40})$"
 
 
 class ConnectionInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    token = serializers.CharField(max_length=500, trim_whitespace=True)
-    endpoint_url = serializers.CharField(max_length=300, required=False, allow_blank=True,
+    name = CharField(max_length=100)
+    token = CharField(max_length=500, trim_whitespace=True)
+    endpoint_url = CharField(max_length=300, required=False, allow_blank=True,
                                          allow_null=True)
 
 
 class ConnectionUpdateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False)
-    token = serializers.CharField(max_length=500, required=False)
-    endpoint_url = serializers.CharField(max_length=300, required=False)
+    name = CharField(max_length=100, required=False)
+    token = CharField(max_length=500, required=False)
+    endpoint_url = CharField(max_length=300, required=False)
 
 
 class ConnectionSerializer(serializers.Serializer):
     """A connection as users see it: never its token."""
 
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    endpoint_url = serializers.CharField()
+    name = CharField()
+    endpoint_url = CharField()
     created_at = serializers.DateTimeField()
     last_tested_at = serializers.DateTimeField(allow_null=True)
     last_test_ok = serializers.BooleanField(allow_null=True)
-    last_error = serializers.CharField()
+    last_error = CharField()
     base_count = serializers.SerializerMethodField()
 
     def get_base_count(self, connection) -> int:
@@ -41,45 +48,49 @@ class ConnectionTestResult(serializers.Serializer):
     ok = serializers.BooleanField()
     connection_id = serializers.IntegerField()
     tested_at = serializers.DateTimeField()
-    user_id = serializers.CharField(required=False, allow_null=True)
-    scopes = serializers.ListField(child=serializers.CharField(), required=False,
+    user_id = CharField(required=False, allow_null=True)
+    scopes = serializers.ListField(child=CharField(), required=False,
                                    allow_null=True)
     bases = serializers.IntegerField(required=False)
-    code = serializers.CharField(required=False)
-    detail = serializers.CharField(required=False)
+    code = CharField(required=False)
+    detail = CharField(required=False)
 
 
 class BaseSerializer(serializers.Serializer):
-    id = serializers.CharField(source="base_id")
-    name = serializers.CharField()
-    permission_level = serializers.CharField()
+    id = CharField(source="base_id")
+    name = CharField()
+    permission_level = CharField()
     connection_id = serializers.IntegerField()
     last_synced_at = serializers.DateTimeField(allow_null=True)
     last_full_synced_at = serializers.DateTimeField(allow_null=True)
-    last_sync_error = serializers.CharField()
+    last_sync_error = CharField()
     sync_enabled = serializers.BooleanField()
     sync_interval_minutes = serializers.IntegerField()
 
 
+@extend_schema_field({"type": "integer", "enum": list(SYNC_INTERVALS)})
+class SyncIntervalField(serializers.IntegerField):
+    """Minutes that divide an hour or a day evenly (services.scheduling says which)."""
+
+
 class BaseUpdateInput(serializers.Serializer):
     sync_enabled = serializers.BooleanField(required=False)
-    sync_interval_minutes = serializers.IntegerField(required=False, min_value=1,
-                                                     max_value=1440)
+    sync_interval_minutes = SyncIntervalField(required=False, min_value=1, max_value=1440)
 
 
 class FieldSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    type = serializers.CharField()
+    id = CharField()
+    name = CharField()
+    type = CharField()
     options = serializers.JSONField(allow_null=True)
-    description = serializers.CharField(allow_blank=True)
+    description = CharField(allow_blank=True)
 
 
 class TableSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField(allow_blank=True)
-    primary_field_id = serializers.CharField(allow_blank=True)
+    id = CharField()
+    name = CharField()
+    description = CharField(allow_blank=True)
+    primary_field_id = CharField(allow_blank=True)
     last_synced_at = serializers.DateTimeField(allow_null=True)
     record_count = serializers.IntegerField()
     fields = FieldSerializer(many=True)
@@ -89,27 +100,27 @@ class TablePage(serializers.Serializer):
     """A base's tables: all of them in one page (`next` is always null)."""
 
     results = TableSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
+    next = CharField(allow_null=True)
 
 
 class FieldDefinitionInput(serializers.Serializer):
-    name = serializers.CharField(max_length=limits.NAME_MAX)
-    type = serializers.CharField(max_length=64)
+    name = CharField(max_length=limits.NAME_MAX)
+    type = CharField(max_length=64)
     options = serializers.DictField(required=False, allow_null=True)
-    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+    description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
                                         allow_blank=True)
 
 
 class TableCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=limits.NAME_MAX)
-    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+    name = CharField(max_length=limits.NAME_MAX)
+    description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
                                         allow_blank=True)
     fields = FieldDefinitionInput(many=True, allow_empty=False)
 
 
 class RenameInput(serializers.Serializer):
-    name = serializers.CharField(max_length=limits.NAME_MAX, required=False)
-    description = serializers.CharField(max_length=limits.DESCRIPTION_MAX, required=False,
+    name = CharField(max_length=limits.NAME_MAX, required=False)
+    description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
                                         allow_blank=True)
 
 
@@ -119,13 +130,13 @@ class SyncInput(serializers.Serializer):
 
 class SyncJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    base_id = serializers.CharField(source="base.base_id")
-    status = serializers.CharField()
+    base_id = CharField(source="base.base_id")
+    status = CharField()
     full = serializers.BooleanField()
-    trigger = serializers.CharField()
+    trigger = CharField()
     progress = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
-    error = serializers.CharField()
+    error = CharField()
     attempts = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -145,7 +156,7 @@ class RecordWrite(serializers.Serializer):
 
 
 class RecordUpdate(serializers.Serializer):
-    id = serializers.CharField(max_length=40)
+    id = serializers.RegexField(limits.RECORD_ID_PATTERN, max_length=40)
     fields = serializers.DictField()
 
 
@@ -157,7 +168,7 @@ class RecordsCreateInput(serializers.Serializer):
 
 class PerformUpsert(serializers.Serializer):
     fieldsToMergeOn = serializers.ListField(
-        child=serializers.CharField(max_length=limits.NAME_MAX), min_length=1, max_length=3)
+        child=CharField(max_length=limits.NAME_MAX), min_length=1, max_length=3)
 
 
 class RecordsPatchInput(serializers.Serializer):
@@ -174,24 +185,51 @@ class RecordsPatchInput(serializers.Serializer):
         return data
 
 
+def _records_body(item: dict, **extra) -> dict:
+    records = {"type": "array", "items": item, "minItems": 1,
+               "maxItems": limits.RECORDS_PER_CALL_MAX}
+    return {"type": "object", "required": ["records", *extra],
+            "properties": {"records": records, "typecast": {"type": "boolean"}, **extra}}
+
+
+_FIELDS = {"type": "object", "description": "Field name or id to its value."}
+# RecordsPatchInput as the document states it: records with ids to update, or records
+# without ids merged on `performUpsert.fieldsToMergeOn`.
+RECORDS_PATCH_SCHEMA = {"oneOf": [
+    {**_records_body({"type": "object", "required": ["id", "fields"], "properties": {
+        "id": {"type": "string", "pattern": limits.RECORD_ID_PATTERN}, "fields": _FIELDS}}),
+     "title": "Update", "not": {"required": ["performUpsert"]}},
+    {**_records_body({"type": "object", "required": ["fields"], "properties": {
+        "fields": _FIELDS}}, performUpsert={
+            "type": "object", "required": ["fieldsToMergeOn"], "properties": {
+                "fieldsToMergeOn": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                    "type": "string", "minLength": 1, "maxLength": limits.NAME_MAX}}}}),
+     "title": "Upsert"},
+]}
+
+
+class SortInput(serializers.Serializer):
+    field = CharField(max_length=limits.NAME_MAX)
+    direction = serializers.ChoiceField(choices=["asc", "desc"], required=False)
+
+
 class ListRecordsInput(serializers.Serializer):
     """The body of POST …/records/listRecords, as Airtable takes it."""
 
-    filterByFormula = serializers.CharField(required=False, allow_blank=True,
+    filterByFormula = CharField(required=False, allow_blank=True,
                                             max_length=limits.FORMULA_MAX,
                                             trim_whitespace=False)
-    sort = serializers.ListField(child=serializers.DictField(), required=False,
-                                 max_length=limits.SORTS_MAX)
-    fields = serializers.ListField(child=serializers.CharField(max_length=limits.NAME_MAX),
+    sort = SortInput(many=True, required=False, max_length=limits.SORTS_MAX)
+    fields = serializers.ListField(child=CharField(max_length=limits.NAME_MAX),
                                    required=False, max_length=limits.FIELDS_MAX)
     pageSize = serializers.IntegerField(required=False, min_value=1,
                                         max_value=limits.PAGE_SIZE_MAX)
-    offset = serializers.CharField(required=False, max_length=limits.OFFSET_MAX)
+    offset = serializers.RegexField(OFFSET_PATTERN, required=False, max_length=limits.OFFSET_MAX)
     maxRecords = serializers.IntegerField(required=False, min_value=1)
-    view = serializers.CharField(required=False, max_length=limits.NAME_MAX)
+    view = CharField(required=False, max_length=limits.NAME_MAX)
     consistency = serializers.ChoiceField(choices=["mirror", "live"], required=False,
                                           default="mirror")
-    max_age = serializers.FloatField(required=False, min_value=0)
+    max_age = serializers.FloatField(required=False, min_value=0, max_value=limits.MAX_AGE_MAX)
 
 
 def record_out(record: dict) -> dict:
@@ -205,32 +243,32 @@ def record_out(record: dict) -> dict:
 class AirtableFieldOut(serializers.Serializer):
     """A field as Airtable's metadata API describes it."""
 
-    id = serializers.CharField()
-    name = serializers.CharField()
-    type = serializers.CharField()
+    id = CharField()
+    name = CharField()
+    type = CharField()
     options = serializers.JSONField(required=False, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = CharField(required=False, allow_blank=True)
 
 
 class AirtableTableOut(serializers.Serializer):
     """A table as Airtable's metadata API describes it."""
 
-    id = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField(required=False, allow_blank=True)
-    primaryFieldId = serializers.CharField()
+    id = CharField()
+    name = CharField()
+    description = CharField(required=False, allow_blank=True)
+    primaryFieldId = CharField()
     fields = AirtableFieldOut(many=True)
 
 
 class RecordOut(serializers.Serializer):
     id = serializers.RegexField(limits.RECORD_ID_PATTERN)
-    createdTime = serializers.CharField(help_text="2026-06-01T09:30:00.000Z")
+    createdTime = CharField(help_text="2026-06-01T09:30:00.000Z")
     fields = serializers.DictField(help_text="Field name to value; empty fields are left out.")
 
 
 class RecordPageOut(serializers.Serializer):
     records = RecordOut(many=True)
-    offset = serializers.CharField(required=False, allow_null=True,
+    offset = CharField(required=False, allow_null=True,
                                    help_text="Pass it back for the next page; absent at the end.")
 
 
@@ -239,7 +277,7 @@ class RecordsOut(serializers.Serializer):
 
 
 class RecordDeletedOut(serializers.Serializer):
-    id = serializers.CharField()
+    id = CharField()
     deleted = serializers.BooleanField()
 
 

@@ -267,17 +267,30 @@ def _listing(data: dict) -> dict:
     return body
 
 
+def _query(name: str, schema: dict, description: str = "", *, many: bool = False,
+           required: bool = False, **array):
+    """A query parameter with its constraints (name[]= repeated when `many`)."""
+    if many:
+        schema = {"type": "array", "items": schema, **array}
+    return OpenApiParameter(name, schema, description=description, required=required)
+
+
 LIST_PARAMETERS = [
-    OpenApiParameter("filterByFormula", str, description="Airtable formula; records for which "
-                     "it is truthy"),
-    OpenApiParameter("sort[0][field]", str), OpenApiParameter("sort[0][direction]", str,
-                                                              enum=["asc", "desc"]),
-    OpenApiParameter("fields[]", str, many=True),
-    OpenApiParameter("pageSize", int, description="1 to 100"),
-    OpenApiParameter("offset", str), OpenApiParameter("maxRecords", int),
-    OpenApiParameter("view", str, description="read live from Airtable"),
-    OpenApiParameter("consistency", str, enum=["mirror", "live"]),
-    OpenApiParameter("max_age", float, description="seconds; an older mirror is bypassed"),
+    _query("filterByFormula", {"type": "string", "maxLength": limits.FORMULA_MAX},
+           "Airtable formula; records for which it is truthy"),
+    _query("sort[0][field]", {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX}),
+    _query("sort[0][direction]", {"type": "string", "enum": ["asc", "desc"]}),
+    _query("fields[]", {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX},
+           many=True, maxItems=limits.FIELDS_MAX),
+    _query("pageSize", {"type": "integer", "minimum": 1, "maximum": limits.PAGE_SIZE_MAX}),
+    _query("offset", {"type": "string", "pattern": s.OFFSET_PATTERN},
+           "The offset of the page before, as it gave it"),
+    _query("maxRecords", {"type": "integer", "minimum": 1}),
+    _query("view", {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX},
+           "read live from Airtable"),
+    _query("consistency", {"type": "string", "enum": ["mirror", "live"]}),
+    _query("max_age", {"type": "number", "minimum": 0, "maximum": limits.MAX_AGE_MAX},
+           "seconds; an older mirror is bypassed"),
 ]
 
 
@@ -307,7 +320,8 @@ class RecordListView(APIView):
             return Response(s.record_out(created[0]))
         return Response({"records": [s.record_out(record) for record in created]})
 
-    @extend_schema(request=s.RecordsPatchInput, responses={200: s.RecordsOut},
+    @extend_schema(request={"application/json": s.RECORDS_PATCH_SCHEMA},
+                   responses={200: s.RecordsOut},
                    tags=["airtable-records"])
     def patch(self, request, base_id: str, table: str):
         serializer = s.RecordsPatchInput(data=request.data)
@@ -326,7 +340,10 @@ class RecordListView(APIView):
             records=[{"id": item["id"], "fields": item["fields"]} for item in data["records"]])
         return Response({"records": [s.record_out(record) for record in updated]})
 
-    @extend_schema(parameters=[OpenApiParameter("records[]", str, many=True)],
+    @extend_schema(parameters=[_query("records[]", {"type": "string",
+                                                    "pattern": limits.RECORD_ID_PATTERN},
+                                      many=True, required=True, minItems=1,
+                                      maxItems=limits.RECORDS_PER_CALL_MAX)],
                    responses={200: s.RecordsDeletedOut}, tags=["airtable-records"])
     def delete(self, request, base_id: str, table: str):
         record_ids = request.query_params.getlist("records[]") or \

@@ -56,6 +56,7 @@ from ..exceptions import (
 from ..limits import (
     FIELDS_MAX,
     FORMULA_MAX,
+    MAX_AGE_MAX,
     PAGE_SIZE_MAX,
     RECORD_ID,
     SORTS_MAX,
@@ -175,9 +176,9 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
         except ValueError:
             raise InvalidQuery("max_age is a number of seconds.",
                                errors={"max_age": ["Seconds."]}) from None
-        if not 0 <= max_age <= 10 ** 9:
+        if not 0 <= max_age <= MAX_AGE_MAX:
             raise InvalidQuery("max_age is a number of seconds.",
-                               errors={"max_age": ["Seconds, 0 or more."]})
+                               errors={"max_age": [f"Seconds, 0 to {MAX_AGE_MAX}."]})
     if view is not None and (not isinstance(view, str) or not view or len(view) > 255):
         raise InvalidQuery("view is a view name or id.", errors={"view": ["Invalid view."]})
     return _Query(

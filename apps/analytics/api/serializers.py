@@ -3,7 +3,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.core.fields import CharField
 
 from ..models import AnalyticsEvent
 from ..registries import event_types
@@ -12,11 +15,21 @@ MAX_DAYS = {"day": 400, "hour": 31}
 SECTIONS = ("series", "routes", "tools", "tables", "models", "active_users", "workflows")
 
 
-class PeriodQuery(serializers.Serializer):
-    """from/to as ISO dates or date-times (UTC when no zone); the last 7 days by default."""
+@extend_schema_field({"anyOf": [{"type": "string", "format": "date-time"},
+                                 {"type": "string", "format": "date"}]})
+class DateOrDateTimeField(serializers.DateTimeField):
+    """An ISO date-time, or a date (its midnight, UTC)."""
 
-    from_ = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"])
-    to = serializers.DateTimeField(required=False, input_formats=["iso-8601", "%Y-%m-%d"])
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["iso-8601", "%Y-%m-%d"], **kwargs)
+
+
+class PeriodQuery(serializers.Serializer):
+    """from/to as ISO dates or date-times (UTC when no zone); the last 7 days by default.
+    Give it `request.query_params.dict()`: a parameter sent empty is a value, and wrong."""
+
+    from_ = DateOrDateTimeField(required=False)
+    to = DateOrDateTimeField(required=False)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -36,7 +49,7 @@ class SummaryQuery(PeriodQuery):
     interval = serializers.ChoiceField(choices=["day", "hour"], default="day")
     section = serializers.ChoiceField(choices=SECTIONS, default="series")
     # CSV of the series: only this event type's rows (one chart's data).
-    type = serializers.CharField(required=False, max_length=40)
+    type = CharField(required=False, max_length=40)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -32,7 +32,7 @@ class _AnalyticsView(APIView):
 
 
 def _summary(request):
-    query = s.SummaryQuery(data=request.query_params)
+    query = s.SummaryQuery(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     data = query.validated_data
     summary = selectors.analytics_summary(start=data["start"], end=data["end"],
@@ -65,9 +65,10 @@ class EventListView(GenericAPIView):
     serializer_class = s.EventSerializer
     ordering = ("-timestamp",)
 
-    @extend_schema(parameters=[s.EventQuery], tags=TAGS)
+    @extend_schema(parameters=[s.EventQuery], responses={200: s.EventSerializer(many=True)},
+                   tags=TAGS)
     def get(self, request):
-        query = s.EventQuery(data=request.query_params)
+        query = s.EventQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         data = query.validated_data
         events = selectors.event_list(type=data.get("type"), start=data["start"],
@@ -80,7 +81,7 @@ class EventCsvView(_AnalyticsView):
     @extend_schema(parameters=[s.EventQuery], tags=TAGS,
                    responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request):
-        query = s.EventQuery(data=request.query_params)
+        query = s.EventQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         data = query.validated_data
         events = selectors.event_list(type=data.get("type"), start=data["start"],

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 from ..providers import PROVIDERS
 from ..services.config import API_KEY_MAX_CHARS, MODEL_MAX_CHARS
 from ..services.conversations import TITLE_MAX_CHARS
@@ -55,9 +57,9 @@ class UsageOut(serializers.Serializer):
 
 class ConversationOut(serializers.Serializer):
     id = serializers.UUIDField()
-    title = serializers.CharField(allow_blank=True)
-    provider = serializers.CharField(allow_blank=True)
-    model = serializers.CharField(allow_blank=True)
+    title = CharField(allow_blank=True)
+    provider = CharField(allow_blank=True)
+    model = CharField(allow_blank=True)
     usage = UsageOut()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -65,13 +67,13 @@ class ConversationOut(serializers.Serializer):
 
 class ConversationPageOut(serializers.Serializer):
     results = ConversationOut(many=True)
-    next = serializers.CharField(allow_null=True)
+    next = CharField(allow_null=True)
 
 
 class MessageOut(serializers.Serializer):
     id = serializers.UUIDField()
     role = serializers.ChoiceField(choices=["user", "assistant", "tool", "system"])
-    content = serializers.CharField(allow_blank=True)
+    content = CharField(allow_blank=True)
     tool_calls = serializers.ListField(child=serializers.DictField(), allow_null=True,
                                        help_text="[{id, name, arguments}]")
     usage = serializers.DictField(allow_null=True, help_text="An assistant message's tokens, "
@@ -92,9 +94,9 @@ class StopOut(serializers.Serializer):
 
 
 class ChatSettingsOut(serializers.Serializer):
-    provider = serializers.CharField(allow_blank=True)
-    model = serializers.CharField(allow_blank=True)
-    base_url = serializers.CharField(allow_blank=True)
+    provider = CharField(allow_blank=True)
+    model = CharField(allow_blank=True)
+    base_url = CharField(allow_blank=True)
     has_api_key = serializers.BooleanField()
     daily_token_budget = serializers.IntegerField(allow_null=True)
     effective = serializers.DictField(help_text="What the chat uses now, settings and "

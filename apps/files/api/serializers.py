@@ -3,6 +3,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 from ..models import File, ImportJob
 from ..selectors import MAX_QUERY_CHARS, ORDERINGS
 
@@ -11,8 +13,8 @@ MAX_CONTENT_LIMIT = 100_000_000
 
 
 class FileErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = CharField()
+    message = CharField()
 
 
 class FileSerializer(serializers.ModelSerializer):
@@ -39,7 +41,7 @@ class UploadInput(serializers.Serializer):
 
 
 class FileListQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY_CHARS,
+    q = CharField(required=False, allow_blank=True, max_length=MAX_QUERY_CHARS,
                               default="")
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
 
@@ -51,25 +53,25 @@ class ContentQuery(serializers.Serializer):
 
 
 class FileTableSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    columns = serializers.ListField(child=serializers.CharField())
+    name = CharField()
+    columns = serializers.ListField(child=CharField())
     rows = serializers.ListField(child=serializers.ListField())
     row_count = serializers.IntegerField()
 
 
 class FileContentSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = CharField()
     metadata = serializers.DictField()
     tables = FileTableSerializer(many=True)
-    pages = serializers.ListField(child=serializers.CharField(), required=False)
+    pages = serializers.ListField(child=CharField(), required=False)
     truncated = serializers.BooleanField()
 
 
 class ImportInput(serializers.Serializer):
-    base_id = serializers.CharField(max_length=64)
-    table = serializers.CharField(max_length=255)
-    sheet = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    mapping = serializers.DictField(child=serializers.CharField(max_length=255), required=False,
+    base_id = CharField(max_length=64)
+    table = CharField(max_length=255)
+    sheet = CharField(max_length=255, required=False, allow_blank=True, default="")
+    mapping = serializers.DictField(child=CharField(max_length=255), required=False,
                                     default=dict)
     typecast = serializers.BooleanField(required=False, default=True)
 
@@ -92,7 +94,7 @@ class ImportProgressSerializer(serializers.Serializer):
 
 class ImportFailedRowSerializer(serializers.Serializer):
     row = serializers.IntegerField()
-    error = serializers.CharField()
+    error = CharField()
 
 
 class ImportJobSerializer(serializers.ModelSerializer):

@@ -1,14 +1,16 @@
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 
 class ToolsListInput(serializers.Serializer):
     pass
 
 
 class ToolSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    title = serializers.CharField()
-    description = serializers.CharField()
+    name = CharField()
+    title = CharField()
+    description = CharField()
     inputSchema = serializers.DictField()
     outputSchema = serializers.DictField()
     annotations = serializers.DictField()
@@ -19,7 +21,7 @@ class ToolsListOutput(serializers.Serializer):
 
 
 class ToolsCallInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = CharField(max_length=100)
     arguments = serializers.JSONField(required=False, default=dict)
 
 
@@ -31,14 +33,14 @@ class ToolsCallOutput(serializers.Serializer):
 
 class ToolCallSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    tool = serializers.CharField()
-    channel = serializers.CharField()
-    user_email = serializers.CharField()
+    tool = CharField()
+    channel = CharField()
+    user_email = CharField()
     api_key_id = serializers.IntegerField(allow_null=True)
-    grant = serializers.CharField(
+    grant = CharField(
         help_text="The connection that called: an API key or an OAuth sign-in.")
     arguments = serializers.JSONField()
-    outcome = serializers.CharField()
-    error_code = serializers.CharField()
+    outcome = CharField()
+    error_code = CharField()
     duration_ms = serializers.FloatField()
     created_at = serializers.DateTimeField()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.fields import CharField
+
 from ..models import WorkflowRun
 
 
 class WorkflowInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200, help_text="Shown in lists.")
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = CharField(max_length=200, help_text="Shown in lists.")
+    description = CharField(required=False, allow_blank=True)
     trigger = serializers.JSONField(help_text='{"type": "manual"}, {"type": "cron", "cron": '
                                               '"0 8 * * 1-5", "timezone": "Europe/Paris"}, …')
     steps = serializers.JSONField(help_text="[{id, type, params, retry?, on_error?}]")
@@ -18,7 +20,7 @@ class WorkflowInput(serializers.Serializer):
 
 
 class WorkflowPatch(WorkflowInput):
-    name = serializers.CharField(max_length=200, required=False)
+    name = CharField(max_length=200, required=False)
     trigger = serializers.JSONField(required=False)
     steps = serializers.JSONField(required=False)
 
@@ -30,8 +32,8 @@ class LastRunSerializer(serializers.Serializer):
 
 class WorkflowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
+    name = CharField()
+    description = CharField()
     trigger = serializers.JSONField()
     steps = serializers.JSONField()
     is_active = serializers.BooleanField()
@@ -45,13 +47,13 @@ class WorkflowSerializer(serializers.Serializer):
 
 
 class WorkflowListQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    q = CharField(required=False, allow_blank=True, max_length=200, default="")
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 class TriggerInput(serializers.Serializer):
     input = serializers.DictField(required=False, default=dict)
-    idempotency_key = serializers.CharField(required=False, max_length=190, allow_blank=False)
+    idempotency_key = CharField(required=False, max_length=190, allow_blank=False)
 
 
 class TestInput(serializers.Serializer):
@@ -77,10 +79,10 @@ ReplayInput._declared_fields["from"] = serializers.ChoiceField(
 
 
 class StepSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    iteration = serializers.CharField(allow_null=True)
-    type = serializers.CharField()
-    status = serializers.CharField()
+    id = CharField()
+    iteration = CharField(allow_null=True)
+    type = CharField()
+    status = CharField()
     input = serializers.JSONField(allow_null=True)
     output = serializers.JSONField(allow_null=True)
     error = serializers.JSONField(allow_null=True)
@@ -95,8 +97,8 @@ class RunSummarySerializer(serializers.Serializer):
     workflow_version = serializers.IntegerField()
     status = serializers.ChoiceField(choices=WorkflowRun.Status.choices)
     test = serializers.BooleanField()
-    error = serializers.CharField(allow_null=True)
-    error_code = serializers.CharField(allow_null=True)
+    error = CharField(allow_null=True)
+    error_code = CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)

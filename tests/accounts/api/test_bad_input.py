@@ -63,7 +63,19 @@ def test_unknown_id_and_method(team_a, client_for):
     assert missing.json()["code"] == "ERROR_API_KEY_NOT_FOUND"
     assert client.put("/api/v1/members", {}, format="json").json()["code"] == \
         "ERROR_METHOD_NOT_ALLOWED"
-    assert client.get("/api/v1/api-keys?page_size=abc&cursor=%%%").status_code in (200, 404)
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "501", "-1", "2.5"])
+def test_a_page_size_out_of_range_is_an_error(team_a, client_for, page_size):
+    response = client_for(jwt=team_a.jwt()).get(f"/api/v1/api-keys?page_size={page_size}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page_size": ["A whole number from 1 to 500."]}
+
+
+def test_a_cursor_that_names_no_page_is_a_404(team_a, client_for):
+    response = client_for(jwt=team_a.jwt()).get("/api/v1/api-keys?page_size=5&cursor=abc")
+    assert response.status_code == 404
+    assert response.json()["code"] == "ERROR_CURSOR_INVALID"
 
 
 def test_unknown_url_is_problem_json(anon):
