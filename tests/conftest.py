@@ -28,11 +28,11 @@ PASSWORD = "correct-horse-battery-staple-42"
 
 
 # Markers of tests that run only when asked for by name in -m (`make faults`, `make fuzz`).
-ON_DEMAND_MARKERS = ("faults", "conformance")
+ON_DEMAND_MARKERS = ("faults",)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `faults` or `conformance` run only when their marker is asked for."""
+    """Tests marked `faults` run only when their marker is asked for."""
     asked = config.option.markexpr or ""
     left_out = [item for item in items
                 if any(item.get_closest_marker(name) and name not in asked

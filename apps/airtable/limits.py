@@ -22,6 +22,7 @@ FORMULA_MAX = 50_000  # characters of filterByFormula
 SORTS_MAX = 20
 FIELDS_MAX = 500  # names in fields[]
 OFFSET_MAX = 200
+MAX_RECORDS_MAX = 10 ** 12 - 1  # maxRecords (twelve digits)
 MAX_AGE_MAX = 10 ** 9  # seconds of max_age (about 31 years)
 
 # A tool's arguments are written by a model: tighter than the REST API's.

@@ -35,7 +35,10 @@ from .pagination import CursorInvalid
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NUL_FREE_PATTERN = r"^[^\u0000]*$"
-TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# White space as str.strip() (so DRF's trim_whitespace) has it, written out: a client's
+# `\s` (ECMAScript's) is another set.
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
+TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
 _common: list[type[ApplicationError]] = []
 
 
@@ -140,6 +143,10 @@ class AutoSchema(SpectacularAutoSchema):
             # that is only white space.
             nonblank = field.trim_whitespace and not field.allow_blank
             schema["pattern"] = TEXT_PATTERN if nonblank else NUL_FREE_PATTERN
+            if field.allow_blank:
+                # drf-spectacular adds "" as a oneOf branch of its own: the text branch
+                # must not match it too.
+                schema.setdefault("minLength", 1)
         if isinstance(field, serializers.ListSerializer) and schema and \
                 schema.get("type") == "array" and direction == "request":
             # drf-spectacular leaves out what `many=True` checks itself.
@@ -150,6 +157,14 @@ class AutoSchema(SpectacularAutoSchema):
             if field.min_length is not None:
                 schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if isinstance(serializer, dict):
+            # A body written out as a schema is required when its every shape requires keys.
+            shapes = serializer.get("oneOf") or [serializer]
+            required = all(shape.get("required") for shape in shapes)
+        return schema, required
 
     def _is_paginated(self) -> bool:
         return self.method == "GET" and self._is_list_view() and \

@@ -9,13 +9,19 @@ from apps.core.exceptions import ManagerRequired, NotAMember
 from apps.core.openapi import raises
 from apps.core.permissions import IsTenantManager, IsTenantMemberChangingItself
 from apps.core.throttling import RegisterRateThrottle, client_ip
+from apps.tenants.exceptions import TenantSlugInvalid, TenantSlugTaken
 
 from .. import selectors, services
 from ..exceptions import (
+    ApiKeyNotFound,
     EmailTaken,
     InvalidCredentials,
     InvitationForOther,
     InvitationInvalid,
+    InvitationNotFound,
+    LastOwner,
+    MemberNotFound,
+    MembershipExists,
     PersonalCredentialRequired,
     SignupLinkInvalid,
 )
@@ -44,6 +50,7 @@ class RegisterView(PublicView):
 
     throttle_classes = [RegisterRateThrottle]
 
+    @raises(TenantSlugInvalid)
     @extend_schema(request=s.RegisterInput, responses={202: s.RegisterAcceptedOutput},
                    tags=["auth"])
     def post(self, request):
@@ -119,6 +126,7 @@ class MeView(APIView):
 
 
 class TeamListView(APIView):
+    @raises(PersonalCredentialRequired, TenantSlugInvalid, TenantSlugTaken)
     @extend_schema(request=s.TeamInput, responses={201: s.TeamCreatedOutput}, tags=["auth"],
                    summary="Create another team, owned by the signed-in user")
     def post(self, request):
@@ -159,6 +167,8 @@ class ApiKeyListView(GenericAPIView):
 
 
 class ApiKeyDetailView(APIView):
+    error_classes = (ApiKeyNotFound, ManagerRequired)
+
     @extend_schema(responses={204: None}, tags=["api-keys"])
     def delete(self, request, key_id: int):
         services.api_key_revoke(tenant=request.tenant, actor=request.user, key_id=key_id)
@@ -178,6 +188,7 @@ class MemberListView(GenericAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.MemberSerializer(page, many=True).data)
 
+    @raises(MembershipExists)
     @extend_schema(request=s.MemberInput, responses={201: s.InvitationCreatedSerializer},
                    tags=["members"], summary="Invite a person by email")
     def post(self, request):
@@ -194,6 +205,7 @@ class MemberListView(GenericAPIView):
 
 class MemberDetailView(APIView):
     permission_classes = [IsTenantMemberChangingItself]
+    error_classes = (MemberNotFound, LastOwner, ManagerRequired)
 
     @extend_schema(request=s.MemberRoleInput, responses={200: s.MemberSerializer},
                    tags=["members"], summary="Change a member's role")
@@ -232,6 +244,7 @@ class InvitationListView(GenericAPIView):
 
 class InvitationDetailView(APIView):
     permission_classes = [IsTenantManager]
+    error_classes = (InvitationNotFound,)
 
     @extend_schema(responses={204: None}, tags=["members"], summary="Withdraw an invitation")
     def delete(self, request, invitation_id: int):

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.fields import CharField
+from apps.core.openapi import TEXT_PATTERN
 
 from .. import limits
 from ..services.scheduling import SYNC_INTERVALS
@@ -203,7 +204,8 @@ RECORDS_PATCH_SCHEMA = {"oneOf": [
         "fields": _FIELDS}}, performUpsert={
             "type": "object", "required": ["fieldsToMergeOn"], "properties": {
                 "fieldsToMergeOn": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
-                    "type": "string", "minLength": 1, "maxLength": limits.NAME_MAX}}}}),
+                    "type": "string", "minLength": 1, "maxLength": limits.NAME_MAX,
+                    "pattern": TEXT_PATTERN}}}}),
      "title": "Upsert"},
 ]}
 
@@ -225,7 +227,8 @@ class ListRecordsInput(serializers.Serializer):
     pageSize = serializers.IntegerField(required=False, min_value=1,
                                         max_value=limits.PAGE_SIZE_MAX)
     offset = serializers.RegexField(OFFSET_PATTERN, required=False, max_length=limits.OFFSET_MAX)
-    maxRecords = serializers.IntegerField(required=False, min_value=1)
+    maxRecords = serializers.IntegerField(required=False, min_value=1,
+                                          max_value=limits.MAX_RECORDS_MAX)
     view = CharField(required=False, max_length=limits.NAME_MAX)
     consistency = serializers.ChoiceField(choices=["mirror", "live"], required=False,
                                           default="mirror")

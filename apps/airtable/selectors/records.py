@@ -57,6 +57,7 @@ from ..limits import (
     FIELDS_MAX,
     FORMULA_MAX,
     MAX_AGE_MAX,
+    MAX_RECORDS_MAX,
     PAGE_SIZE_MAX,
     RECORD_ID,
     SORTS_MAX,
@@ -186,7 +187,8 @@ def _query(*, filter_by_formula, sort, fields, page_size, offset, max_records, c
         sort=sorts, fields=fields,
         page_size=_int(page_size, "pageSize", low=1, high=PAGE_SIZE_MAX),
         offset=offset or None,
-        max_records=None if max_records is None else _int(max_records, "maxRecords", low=1),
+        max_records=None if max_records is None else _int(max_records, "maxRecords", low=1,
+                                                              high=MAX_RECORDS_MAX),
         consistency=consistency, max_age=max_age, view=view)
 
 

@@ -11,6 +11,21 @@ from rest_framework.views import APIView
 from apps.core.exceptions import ValidationFailed
 
 from .. import selectors, services
+from ..exceptions import (
+    FileBlobMissing,
+    FileContentMismatch,
+    FileHasNoTable,
+    FileNotFound,
+    FileNotProcessed,
+    FileNotRetryable,
+    FileStorageUnavailable,
+    FileTooLarge,
+    FileTypeNotAllowed,
+    ImportJobNotFound,
+    ImportMappingInvalid,
+    ImportRowsRefused,
+    StorageQuotaExceeded,
+)
 from ..upload_handlers import LimitedUploadHandler
 from . import serializers as s
 
@@ -18,6 +33,8 @@ TAGS = ["files"]
 
 
 class FileListView(GenericAPIView):
+    error_classes = (FileTypeNotAllowed, FileContentMismatch, FileTooLarge,
+                     StorageQuotaExceeded, FileStorageUnavailable)
     serializer_class = s.FileSerializer
 
     def get_parsers(self):
@@ -61,6 +78,7 @@ class FileListView(GenericAPIView):
 
 
 class FileDetailView(APIView):
+    error_classes = (FileNotFound,)
     @extend_schema(responses={200: s.FileSerializer}, tags=TAGS)
     def get(self, request, file_id):
         return Response(s.FileSerializer(selectors.file_get(file_id=file_id)).data)
@@ -72,6 +90,7 @@ class FileDetailView(APIView):
 
 
 class FileContentView(APIView):
+    error_classes = (FileNotFound, FileNotProcessed)
     @extend_schema(parameters=[s.ContentQuery], responses={200: s.FileContentSerializer},
                    tags=TAGS)
     def get(self, request, file_id):
@@ -83,6 +102,7 @@ class FileContentView(APIView):
 
 
 class FileDownloadView(APIView):
+    error_classes = (FileNotFound, FileBlobMissing, FileStorageUnavailable)
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=TAGS)
     def get(self, request, file_id):
         file = selectors.file_get(file_id=file_id)
@@ -93,6 +113,7 @@ class FileDownloadView(APIView):
 
 
 class FileExtractView(APIView):
+    error_classes = (FileNotFound, FileNotRetryable)
     @extend_schema(request=None, responses={202: s.FileSerializer}, tags=TAGS)
     def post(self, request, file_id):
         file = services.file_extraction_retry(file_id=file_id)
@@ -100,6 +121,8 @@ class FileExtractView(APIView):
 
 
 class FileImportView(APIView):
+    error_classes = (FileNotFound, FileNotProcessed, FileHasNoTable, ImportMappingInvalid,
+                     ImportRowsRefused)
     @extend_schema(request=s.ImportInput, responses={202: s.ImportJobCreatedSerializer},
                    tags=TAGS)
     def post(self, request, file_id):
@@ -112,6 +135,7 @@ class FileImportView(APIView):
 
 
 class ImportJobView(APIView):
+    error_classes = (ImportJobNotFound,)
     @extend_schema(responses={200: s.ImportJobSerializer}, tags=TAGS,
                    parameters=[OpenApiParameter("job_id", str, OpenApiParameter.PATH)])
     def get(self, request, job_id):

@@ -12,6 +12,13 @@ from apps.core.exceptions import NotFound, ValidationFailed
 from apps.tenants.selectors import tenant_get_by_slug
 
 from .. import selectors, services
+from ..exceptions import (
+    RunLimitReached,
+    RunNotReplayable,
+    WorkflowInactive,
+    WorkflowNotFound,
+    WorkflowRunNotFound,
+)
 from ..presenters import run_json, run_summary_json, workflow_json
 from . import serializers as s
 
@@ -51,6 +58,7 @@ class WorkflowListView(GenericAPIView):
 
 
 class WorkflowDetailView(APIView):
+    error_classes = (WorkflowNotFound,)
     @extend_schema(responses={200: s.WorkflowSerializer}, tags=TAGS)
     def get(self, request, workflow_id):
         return Response(_workflow(request, selectors.workflow_get(workflow_id=workflow_id)))
@@ -68,6 +76,7 @@ class WorkflowDetailView(APIView):
 
 
 class WorkflowTriggerView(APIView):
+    error_classes = (WorkflowNotFound, WorkflowInactive, RunLimitReached)
     @extend_schema(request=s.TriggerInput, responses={202: s.RunStarted}, tags=TAGS)
     def post(self, request, workflow_id):
         body = s.TriggerInput(data=_json_object(request))
@@ -80,6 +89,7 @@ class WorkflowTriggerView(APIView):
 
 
 class WorkflowTestView(APIView):
+    error_classes = (WorkflowNotFound, RunLimitReached)
     @extend_schema(request=s.TestInput, responses={202: s.RunStarted}, tags=TAGS,
                    description="A run of the current definition whose writes are simulated.")
     def post(self, request, workflow_id):
@@ -91,6 +101,7 @@ class WorkflowTestView(APIView):
 
 
 class WorkflowRunsView(GenericAPIView):
+    error_classes = (WorkflowNotFound,)
     @extend_schema(parameters=[s.RunListQuery], responses={200: s.RunSummarySerializer(
         many=True)}, tags=TAGS)
     def get(self, request, workflow_id):
@@ -103,12 +114,14 @@ class WorkflowRunsView(GenericAPIView):
 
 
 class RunDetailView(APIView):
+    error_classes = (WorkflowRunNotFound,)
     @extend_schema(responses={200: s.RunSerializer}, tags=TAGS)
     def get(self, request, run_id):
         return Response(run_json(selectors.run_get(run_id=run_id)))
 
 
 class RunReplayView(APIView):
+    error_classes = (WorkflowRunNotFound, RunNotReplayable, RunLimitReached)
     @extend_schema(request=s.ReplayInput, responses={202: s.RunStarted}, tags=TAGS)
     def post(self, request, run_id):
         body = s.ReplayInput(data=_json_object(request))
@@ -119,6 +132,7 @@ class RunReplayView(APIView):
 
 
 class RunCancelView(APIView):
+    error_classes = (WorkflowRunNotFound,)
     @extend_schema(request=None, responses={202: s.RunSummarySerializer}, tags=TAGS)
     def post(self, request, run_id):
         run = services.run_cancel(run_id=run_id)
