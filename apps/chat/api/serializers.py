@@ -10,32 +10,28 @@ from ..services.loop import CONTENT_MAX_CHARS
 PROVIDER_CHOICES = ["", *PROVIDERS]
 
 
-class TextField(serializers.CharField):
-    """Text only: DRF's CharField would also take 12 as "12"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+# What the chat takes as a provider's base URL (services.config checks where it points).
+BASE_URL_PATTERN = r"^https?://[^\s/?#@]+([/?#]\S*)?$"
 
 
 class ConversationInput(serializers.Serializer):
-    title = TextField(max_length=TITLE_MAX_CHARS, required=False, allow_blank=True)
+    title = CharField(max_length=TITLE_MAX_CHARS, required=False, allow_blank=True)
     provider = serializers.ChoiceField(choices=PROVIDER_CHOICES, required=False,
                                        allow_blank=True)
-    model = TextField(max_length=MODEL_MAX_CHARS, required=False, allow_blank=True)
+    model = CharField(max_length=MODEL_MAX_CHARS, required=False, allow_blank=True)
 
 
 class MessageInput(serializers.Serializer):
-    content = TextField(max_length=CONTENT_MAX_CHARS)
+    content = CharField(max_length=CONTENT_MAX_CHARS)
 
 
 class ChatSettingsInput(serializers.Serializer):
     provider = serializers.ChoiceField(choices=PROVIDER_CHOICES, required=False,
                                        allow_blank=True)
-    model = TextField(max_length=MODEL_MAX_CHARS, required=False, allow_blank=True)
-    base_url = TextField(max_length=500, required=False, allow_blank=True)
-    api_key = TextField(max_length=API_KEY_MAX_CHARS, required=False,
+    model = CharField(max_length=MODEL_MAX_CHARS, required=False, allow_blank=True)
+    base_url = serializers.RegexField(BASE_URL_PATTERN, max_length=500, required=False,
+                                      allow_blank=True, trim_whitespace=False)
+    api_key = CharField(max_length=API_KEY_MAX_CHARS, required=False,
                                     allow_blank=True, write_only=True, trim_whitespace=True)
     clear_api_key = serializers.BooleanField(required=False, default=False)
     daily_token_budget = serializers.IntegerField(min_value=1, max_value=10**12, required=False,

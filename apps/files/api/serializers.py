@@ -41,8 +41,7 @@ class UploadInput(serializers.Serializer):
 
 
 class FileListQuery(serializers.Serializer):
-    q = CharField(required=False, allow_blank=True, max_length=MAX_QUERY_CHARS,
-                              default="")
+    q = CharField(required=False, allow_blank=True, max_length=MAX_QUERY_CHARS, default="")
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-created_at")
 
 

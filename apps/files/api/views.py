@@ -51,7 +51,7 @@ class FileListView(GenericAPIView):
     @extend_schema(parameters=[s.FileListQuery], responses={200: s.FileSerializer(many=True)},
                    tags=TAGS)
     def get(self, request):
-        query = s.FileListQuery(data=request.query_params)
+        query = s.FileListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         ordering = query.validated_data["ordering"]
         files = selectors.file_list(query=query.validated_data["q"], ordering=ordering)

@@ -22,7 +22,7 @@ class ToolsListOutput(serializers.Serializer):
 
 class ToolsCallInput(serializers.Serializer):
     name = CharField(max_length=100)
-    arguments = serializers.JSONField(required=False, default=dict)
+    arguments = serializers.DictField(required=False, default=dict)
 
 
 class ToolsCallOutput(serializers.Serializer):
