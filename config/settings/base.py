@@ -227,6 +227,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.handlers.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "apps.core.metadata.ViewMetadata",
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.TenantRateThrottle",
         "apps.core.throttling.ApiKeyRateThrottle",

@@ -96,6 +96,11 @@ STATEFUL_RULES: dict[str, set[str]] = {
     "PATCH /api/v1/chat/settings": {"provider", "base_url"},
     # The file types the operator allows (ALLOWED_EXTENSIONS), and what its bytes say.
     "POST /api/v1/files": {"file"},
+    # A workflow's trigger and steps are checked against the trigger and step registries
+    # (types, their params, references between steps), which the document leaves to
+    # docs/workflows.md.
+    "POST /api/v1/workflows": {"trigger", "steps"},
+    "PATCH /api/v1/workflows/{workflow_id}": {"trigger", "steps"},
     # An offset belongs to the query that gave it.
     # A sort direction needs its sort field (sort[0][field] with sort[0][direction]).
     "GET /api/v1/airtable/bases/{base_id}/tables/{table}/records": {"offset", "sort"},

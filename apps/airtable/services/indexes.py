@@ -91,13 +91,18 @@ def _execute_ddl(statement: str) -> None:
             cursor.execute(statement, [])
             return
         # Outside a transaction, build without locking out writers (a sync may be running).
-        # Two concurrent builds of expression indexes each wait for the other's
-        # transaction, and PostgreSQL ends one as a deadlock: one build at a time in the
-        # whole database, behind a Redis lock, so that waiting for it holds no snapshot.
-        lock = get_redis_connection("default").lock(
-            DDL_LOCK_KEY, timeout=DDL_LOCK_SECONDS, blocking_timeout=DDL_LOCK_SECONDS)
-        with lock:
+        with _ddl_turn():
             cursor.execute(statement.replace("INDEX ", "INDEX CONCURRENTLY ", 1), [])
+
+
+def _ddl_turn():
+    """One concurrent index build or ANALYZE of the mirror at a time in the whole
+    database, behind a Redis lock, so that waiting for it holds no snapshot. Two builds,
+    or a build and an ANALYZE, each wait for the other's transaction (the build for every
+    snapshot to end, the ANALYZE for the build's lock), and PostgreSQL ends one as a
+    deadlock."""
+    return get_redis_connection("default").lock(
+        DDL_LOCK_KEY, timeout=DDL_LOCK_SECONDS, blocking_timeout=DDL_LOCK_SECONDS)
 
 
 def _drop_if_invalid(name: str) -> None:
@@ -190,7 +195,11 @@ def field_index_drop(*, table: Table, field_name: str) -> None:
 
 def mirror_analyze() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {RECORD_TABLE}")
+        if connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {RECORD_TABLE}")
+            return
+        with _ddl_turn():
+            cursor.execute(f"ANALYZE {RECORD_TABLE}")
 
 
 def field_uses_record(*, schema_name: str, table_pk: int, base_id: str,

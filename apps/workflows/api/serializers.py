@@ -13,16 +13,17 @@ from ..models import WorkflowRun
 class WorkflowInput(serializers.Serializer):
     name = CharField(max_length=200, help_text="Shown in lists.")
     description = CharField(required=False, allow_blank=True)
-    trigger = serializers.JSONField(help_text='{"type": "manual"}, {"type": "cron", "cron": '
+    trigger = serializers.DictField(help_text='{"type": "manual"}, {"type": "cron", "cron": '
                                               '"0 8 * * 1-5", "timezone": "Europe/Paris"}, …')
-    steps = serializers.JSONField(help_text="[{id, type, params, retry?, on_error?}]")
+    steps = serializers.ListField(child=serializers.DictField(),
+                                  help_text="[{id, type, params, retry?, on_error?}]")
     is_active = serializers.BooleanField(required=False)
 
 
 class WorkflowPatch(WorkflowInput):
     name = CharField(max_length=200, required=False)
-    trigger = serializers.JSONField(required=False)
-    steps = serializers.JSONField(required=False)
+    trigger = serializers.DictField(required=False)
+    steps = serializers.ListField(child=serializers.DictField(), required=False)
 
 
 class LastRunSerializer(serializers.Serializer):
