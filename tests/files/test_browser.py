@@ -32,6 +32,7 @@ def test_upload_page_shows_progress_and_outcome_per_file(platform_server, page):
         {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"},
     ])
     rows = page.locator("#uploads li")
+    rows.nth(2).wait_for()  # the page lists the files once the browser has read them
     assert rows.count() == 3
     good = rows.filter(has_text="cities.csv")
     good.locator("a", has_text="open").wait_for()
