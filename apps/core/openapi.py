@@ -16,8 +16,8 @@ path parameters or a cursor (an id or a cursor that names nothing), 503 on every
 operation (the database or Redis unreachable, see apps.core.handlers).
 
 Each status becomes one response whose description and `x-problem-codes` list the
-codes known to the document. `code` stays an open string: a client must treat a code it does not
-know by its status, so adding a code is not a breaking change.
+codes known to the document. `code` stays an open string: a client must treat a code
+it does not know by its status, so adding a code is not a breaking change.
 """
 
 from __future__ import annotations
@@ -108,6 +108,32 @@ def _codes_by_status(classes: Iterable[type[ApplicationError]]) -> dict[int, lis
     return by_status
 
 
+def _text_constraints(field: serializers.CharField, schema: dict) -> None:
+    """What every CharField refuses: a NUL character, and (trimmed, not blank) text that
+    is only white space. A field with a pattern or format of its own keeps it."""
+    if schema.get("type") != "string" or {"pattern", "format", "enum"} & set(schema) or \
+            any(isinstance(validator, RegexValidator) for validator in field.validators):
+        return
+    nonblank = field.trim_whitespace and not field.allow_blank
+    schema["pattern"] = TEXT_PATTERN if nonblank else NUL_FREE_PATTERN
+    if field.allow_blank:
+        # drf-spectacular adds "" as a oneOf branch of its own: the text branch must not
+        # match it too.
+        schema.setdefault("minLength", 1)
+
+
+def _list_constraints(field: serializers.ListSerializer, schema: dict) -> None:
+    """What `many=True` checks itself, which drf-spectacular leaves out."""
+    if schema.get("type") != "array":
+        return
+    if not field.allow_empty:
+        schema.setdefault("minItems", 1)
+    if field.max_length is not None:
+        schema.setdefault("maxItems", field.max_length)
+    if field.min_length is not None:
+        schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+
+
 class AutoSchema(SpectacularAutoSchema):
     def error_classes(self) -> list[type[ApplicationError]]:
         view = self.view
@@ -135,27 +161,11 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if direction == "request" and isinstance(field, serializers.CharField) and schema \
-                and schema.get("type") == "string" and \
-                not {"pattern", "format", "enum"} & set(schema) and \
-                not any(isinstance(v, RegexValidator) for v in field.validators):
-            # What every CharField refuses: a NUL character, and (trimmed, not blank) text
-            # that is only white space.
-            nonblank = field.trim_whitespace and not field.allow_blank
-            schema["pattern"] = TEXT_PATTERN if nonblank else NUL_FREE_PATTERN
-            if field.allow_blank:
-                # drf-spectacular adds "" as a oneOf branch of its own: the text branch
-                # must not match it too.
-                schema.setdefault("minLength", 1)
-        if isinstance(field, serializers.ListSerializer) and schema and \
-                schema.get("type") == "array" and direction == "request":
-            # drf-spectacular leaves out what `many=True` checks itself.
-            if not field.allow_empty:
-                schema.setdefault("minItems", 1)
-            if field.max_length is not None:
-                schema.setdefault("maxItems", field.max_length)
-            if field.min_length is not None:
-                schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+        if direction == "request" and schema:
+            if isinstance(field, serializers.CharField):
+                _text_constraints(field, schema)
+            elif isinstance(field, serializers.ListSerializer):
+                _list_constraints(field, schema)
         return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):
