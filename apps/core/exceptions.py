@@ -41,6 +41,20 @@ class Conflict(ApplicationError):
     title = "Conflict"
 
 
+class DatabaseUnavailable(ApplicationError):
+    """PostgreSQL cannot be reached (apps.core.handlers answers it, with Retry-After)."""
+
+    code = "ERROR_DATABASE_UNAVAILABLE"
+    status = 503
+    title = "Service unavailable"
+
+
+class RedisUnavailable(DatabaseUnavailable):
+    """Redis cannot be reached where it must be (a write that must be seen, the queue)."""
+
+    code = "ERROR_REDIS_UNAVAILABLE"
+
+
 class TenantRequired(ApplicationError):
     code = "ERROR_TENANT_REQUIRED"
     status = 403

@@ -15,7 +15,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from .exceptions import ApplicationError
+from .exceptions import ApplicationError, DatabaseUnavailable, RedisUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -137,11 +137,12 @@ def bad_request(request, exception=None):
 
 
 DATABASE_RETRY_AFTER = "5"
+DATABASE_DETAIL = "The database cannot be reached; try again shortly."
 
 
 def _database_unavailable():
-    response = JsonResponse(problem(503, "ERROR_DATABASE_UNAVAILABLE", "Service unavailable",
-                                    "The database cannot be reached; try again shortly."),
+    response = JsonResponse(problem(503, DatabaseUnavailable.code, DatabaseUnavailable.title,
+                                    DATABASE_DETAIL),
                             status=503, content_type=PROBLEM_CONTENT_TYPE)
     response["Retry-After"] = DATABASE_RETRY_AFTER
     return response
@@ -151,7 +152,7 @@ def _redis_unavailable():
     """What needs Redis (a cache write that must be seen, the job queue, the WebSocket
     layer) while it is away: a 503 to retry, not a crash. Reads fall back where they can."""
     logger.warning("Redis unreachable", exc_info=True)
-    response = JsonResponse(problem(503, "ERROR_REDIS_UNAVAILABLE", "Service unavailable",
+    response = JsonResponse(problem(503, RedisUnavailable.code, RedisUnavailable.title,
                                     "A service the platform needs (Redis) cannot be reached; "
                                     "try again shortly."),
                             status=503, content_type=PROBLEM_CONTENT_TYPE)
@@ -167,9 +168,8 @@ def server_error(request):
             isinstance(error, DatabaseError) and "connection" in str(error).lower()):
         if _wants_problem(request):
             return _database_unavailable()
-        response = _error(request, 503, "ERROR_DATABASE_UNAVAILABLE", "Service unavailable",
-                          "The database cannot be reached; try again shortly.",
-                          "errors/error.html")
+        response = _error(request, 503, DatabaseUnavailable.code, DatabaseUnavailable.title,
+                          DATABASE_DETAIL, "errors/error.html")
         response["Retry-After"] = DATABASE_RETRY_AFTER
         return response
     if isinstance(error, ConnectionInterrupted | RedisError) and _wants_problem(request):

@@ -83,3 +83,12 @@ def test_answers_are_described_not_bare_objects(document, prefix):
                     bare = schema.get("type") == "object" and not (
                         {"properties", "$ref", "allOf", "additionalProperties"} & set(schema))
                     assert not bare, (method, path, status, media)
+
+
+def test_the_text_pattern_names_exactly_the_white_space_str_strip_removes():
+    import re
+
+    from apps.core.openapi import WHITE_SPACE
+
+    listed = {chr(int(code, 16)) for code in re.findall(r"\\u([0-9a-f]{4})", WHITE_SPACE)}
+    assert listed == {chr(code) for code in range(0x110000) if chr(code).isspace()}
