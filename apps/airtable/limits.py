@@ -13,6 +13,10 @@ BASE_ID_PATTERN = r"^app[A-Za-z0-9]{14}$"
 RECORD_ID_PATTERN = r"^rec[A-Za-z0-9]{3,29}$"
 BASE_ID = re.compile(BASE_ID_PATTERN)
 RECORD_ID = re.compile(RECORD_ID_PATTERN)
+# A listing's offset: one the mirror gave (m<start>.<digest of the query>) or Airtable's.
+MIRROR_OFFSET_PATTERN = r"^m([0-9]{1,9})\.([0-9a-f]{10})$"
+AIRTABLE_OFFSET_PATTERN = r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$"
+OFFSET_PATTERN = f"^({MIRROR_OFFSET_PATTERN[1:-1]}|{AIRTABLE_OFFSET_PATTERN[1:-1]})$"
 
 NAME_MAX = 255  # table, field and view names, and the keys of fields[] and sort[]
 DESCRIPTION_MAX = 20_000

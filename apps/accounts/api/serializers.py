@@ -25,7 +25,7 @@ class UserSerializer(serializers.Serializer):
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = CharField(min_length=PASSWORD_MIN, max_length=128,
-                                     trim_whitespace=False)
+                         trim_whitespace=False)
     tenant_name = CharField(max_length=100)
     tenant_slug = serializers.RegexField(TENANT_SLUG_PATTERN, max_length=40)
     full_name = CharField(max_length=150, required=False, default="")
@@ -146,10 +146,10 @@ class InvitationCreatedSerializer(InvitationSerializer):
 class InvitationAcceptInput(serializers.Serializer):
     token = CharField(max_length=500)
     password = CharField(max_length=128, trim_whitespace=False,
-                                     help_text="A new account's password, or the existing "
-                                               "account's password.")
+                         help_text="A new account's password, or the existing "
+                                   "account's password.")
     full_name = CharField(max_length=150, required=False, default="",
-                                      allow_blank=True)
+                          allow_blank=True)
 
 
 class MemberSerializer(serializers.ModelSerializer):

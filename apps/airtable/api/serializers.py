@@ -11,15 +11,12 @@ from apps.core.openapi import TEXT_PATTERN
 from .. import limits
 from ..services.scheduling import SYNC_INTERVALS
 
-# What a listing's `offset` looks like: one the mirror gave (m<start>.<digest>) or Airtable's.
-OFFSET_PATTERN = r"^(m[0-9]{1,9}\.[0-9a-f]{10}|itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40})$"
-
 
 class ConnectionInput(serializers.Serializer):
     name = CharField(max_length=100)
     token = CharField(max_length=500, trim_whitespace=True)
     endpoint_url = CharField(max_length=300, required=False, allow_blank=True,
-                                         allow_null=True)
+                             allow_null=True)
 
 
 class ConnectionUpdateInput(serializers.Serializer):
@@ -109,20 +106,20 @@ class FieldDefinitionInput(serializers.Serializer):
     type = CharField(max_length=64)
     options = serializers.DictField(required=False, allow_null=True)
     description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
-                                        allow_blank=True)
+                            allow_blank=True)
 
 
 class TableCreateInput(serializers.Serializer):
     name = CharField(max_length=limits.NAME_MAX)
     description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
-                                        allow_blank=True)
+                            allow_blank=True)
     fields = FieldDefinitionInput(many=True, allow_empty=False)
 
 
 class RenameInput(serializers.Serializer):
     name = CharField(max_length=limits.NAME_MAX, required=False)
     description = CharField(max_length=limits.DESCRIPTION_MAX, required=False,
-                                        allow_blank=True)
+                            allow_blank=True)
 
 
 class SyncInput(serializers.Serializer):
@@ -219,14 +216,15 @@ class ListRecordsInput(serializers.Serializer):
     """The body of POST …/records/listRecords, as Airtable takes it."""
 
     filterByFormula = CharField(required=False, allow_blank=True,
-                                            max_length=limits.FORMULA_MAX,
-                                            trim_whitespace=False)
+                                max_length=limits.FORMULA_MAX,
+                                trim_whitespace=False)
     sort = SortInput(many=True, required=False, max_length=limits.SORTS_MAX)
     fields = serializers.ListField(child=CharField(max_length=limits.NAME_MAX),
                                    required=False, max_length=limits.FIELDS_MAX)
     pageSize = serializers.IntegerField(required=False, min_value=1,
                                         max_value=limits.PAGE_SIZE_MAX)
-    offset = serializers.RegexField(OFFSET_PATTERN, required=False, max_length=limits.OFFSET_MAX)
+    offset = serializers.RegexField(limits.OFFSET_PATTERN, required=False,
+                                    max_length=limits.OFFSET_MAX)
     maxRecords = serializers.IntegerField(required=False, min_value=1,
                                           max_value=limits.MAX_RECORDS_MAX)
     view = CharField(required=False, max_length=limits.NAME_MAX)
@@ -272,7 +270,7 @@ class RecordOut(serializers.Serializer):
 class RecordPageOut(serializers.Serializer):
     records = RecordOut(many=True)
     offset = CharField(required=False, allow_null=True,
-                                   help_text="Pass it back for the next page; absent at the end.")
+                       help_text="Pass it back for the next page; absent at the end.")
 
 
 class RecordsOut(serializers.Serializer):

@@ -283,7 +283,7 @@ LIST_PARAMETERS = [
     _query("fields[]", {"type": "string", "minLength": 1, "maxLength": limits.NAME_MAX},
            many=True, maxItems=limits.FIELDS_MAX),
     _query("pageSize", {"type": "integer", "minimum": 1, "maximum": limits.PAGE_SIZE_MAX}),
-    _query("offset", {"type": "string", "pattern": s.OFFSET_PATTERN},
+    _query("offset", {"type": "string", "pattern": limits.OFFSET_PATTERN},
            "The offset of the page before, as it gave it"),
     _query("maxRecords", {"type": "integer", "minimum": 1,
                           "maximum": limits.MAX_RECORDS_MAX}),

@@ -54,10 +54,12 @@ from ..exceptions import (
     TableNotFound,
 )
 from ..limits import (
+    AIRTABLE_OFFSET_PATTERN,
     FIELDS_MAX,
     FORMULA_MAX,
     MAX_AGE_MAX,
     MAX_RECORDS_MAX,
+    MIRROR_OFFSET_PATTERN,
     PAGE_SIZE_MAX,
     RECORD_ID,
     SORTS_MAX,
@@ -68,8 +70,8 @@ from .schema import base_schema, field_map, field_name, linked_tables, table_inf
 from .sorting import Unsortable, sort_keys
 
 RECORD_TABLE = Record._meta.db_table
-MIRROR_OFFSET = re.compile(r"^m(\d{1,9})\.([0-9a-f]{10})$")
-AIRTABLE_OFFSET = re.compile(r"^itr[A-Za-z0-9]{1,40}/rec[A-Za-z0-9]{1,40}$")
+MIRROR_OFFSET = re.compile(MIRROR_OFFSET_PATTERN)
+AIRTABLE_OFFSET = re.compile(AIRTABLE_OFFSET_PATTERN)
 LIVE_ONLY_FUNCTIONS = re.compile(r"LAST_MODIFIED_TIME\s*\(", re.IGNORECASE)
 FETCH_CHUNK = 2000
 

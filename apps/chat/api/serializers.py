@@ -32,7 +32,7 @@ class ChatSettingsInput(serializers.Serializer):
     base_url = serializers.RegexField(BASE_URL_PATTERN, max_length=500, required=False,
                                       allow_blank=True, trim_whitespace=False)
     api_key = CharField(max_length=API_KEY_MAX_CHARS, required=False,
-                                    allow_blank=True, write_only=True, trim_whitespace=True)
+                        allow_blank=True, write_only=True, trim_whitespace=True)
     clear_api_key = serializers.BooleanField(required=False, default=False)
     daily_token_budget = serializers.IntegerField(min_value=1, max_value=10**12, required=False,
                                                   allow_null=True)
