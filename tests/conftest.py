@@ -27,19 +27,15 @@ from apps.tenants.services import tenant_template_ensure
 PASSWORD = "correct-horse-battery-staple-42"
 
 
-# Markers of tests that run only when asked for by name in -m (`make faults`, `make fuzz`).
-ON_DEMAND_MARKERS = ("faults",)
-
-
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `faults` run only when their marker is asked for."""
-    asked = config.option.markexpr or ""
-    left_out = [item for item in items
-                if any(item.get_closest_marker(name) and name not in asked
-                       for name in ON_DEMAND_MARKERS)]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if item not in left_out]
+    """Tests marked `faults` run only when asked for (`make faults`: -m faults)."""
+    if "faults" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("faults") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("faults")])
+        items[:] = kept
 
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
@@ -102,6 +98,25 @@ def committed_team(slug: str) -> Team:
     else:
         tenant = memberships_of_user(user=user).first().tenant
     return Team(tenant=tenant, owner=user)
+
+
+def demo_base_connected(team: Team, server_url: str, *, records: int, sync: bool = True,
+                        name: str = "Demo") -> tuple[str, str]:
+    """The sandbox's demo base (`records` per table), connected to the team through the
+    server's sandbox endpoint and, with `sync`, mirrored by a full sync; (base id, token).
+    Call as committed_team is called."""
+    from django_tenants.utils import tenant_context
+
+    from apps.airtable import services as airtable
+    from apps.sandbox.services import sandbox_seed_demo
+
+    base_id, token = sandbox_seed_demo(records=records)
+    with tenant_context(team.tenant):
+        airtable.connection_create(name=name, token=token,
+                                   endpoint_url=f"{server_url}/sandbox/airtable")
+        if sync:
+            airtable.base_sync(base_id=base_id, full=True)
+    return base_id, token
 
 
 def _committed_rows(schemas: tuple[str, ...]) -> dict[str, int]:

@@ -10,9 +10,7 @@ from django.test import Client, override_settings
 from django_tenants.utils import tenant_context
 
 from apps.airtable import selectors as airtable_selectors
-from apps.airtable import services as airtable
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
+from tests.conftest import committed_team, demo_base_connected
 from tests.support.gemini_server import gemini_call, gemini_text_reply, gemini_tool_call_reply
 from tests.support.openai_server import call, text_reply, tool_call_reply
 
@@ -34,11 +32,7 @@ def crm(platform_server_factory, django_db_blocker):
     server = platform_server_factory(**UNLIMITED)
     with django_db_blocker.unblock(), override_settings(**FAST_CLIENT):
         team = committed_team("chat-crm")
-        base_id, token = sandbox_seed_demo(records=80)
-        with tenant_context(team.tenant):
-            airtable.connection_create(name="Demo CRM", token=token,
-                                       endpoint_url=f"{server.url}/sandbox/airtable")
-            airtable.base_sync(base_id=base_id, full=True)
+        base_id, _ = demo_base_connected(team, server.url, records=80, name="Demo CRM")
     return team, base_id
 
 

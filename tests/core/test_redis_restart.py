@@ -13,12 +13,9 @@ import httpx
 import pytest
 from django.db import connection
 from django.test import override_settings
-from django_tenants.utils import tenant_context
 
-from apps.airtable import services as airtable
-from apps.sandbox.services import sandbox_seed_demo
 from config import devservices
-from tests.conftest import PlatformServer, committed_team
+from tests.conftest import PlatformServer, committed_team, demo_base_connected
 from tests.support.workers import Worker, worker_env_on
 
 pytestmark = [pytest.mark.django_db, pytest.mark.faults]
@@ -63,10 +60,7 @@ def stack(django_db_setup, tmp_path_factory, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(
             AIRTABLE_RATE_LIMIT_PER_BASE=1000.0, AIRTABLE_RATE_LIMIT_PER_TOKEN=5000.0):
         team = committed_team("redis-restart")
-        base_id, token = sandbox_seed_demo(records=50)
-        with tenant_context(team.tenant):
-            airtable.connection_create(name="Demo", token=token,
-                                       endpoint_url=f"{server.url}/sandbox/airtable")
+        base_id, _ = demo_base_connected(team, server.url, records=50, sync=False)
         key = team.api_key()
         connection.close()
     api = httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=60)

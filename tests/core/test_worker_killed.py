@@ -13,11 +13,9 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from apps.airtable import selectors as airtable_selectors
-from apps.airtable import services as airtable
 from apps.airtable.models import SyncJob
 from apps.files.models import File, FileContent, ImportJob
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
+from tests.conftest import committed_team, demo_base_connected
 from tests.support.workers import Worker, worker_env_on
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +38,8 @@ def setup(platform_server_factory, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), override_settings(
             AIRTABLE_RATE_LIMIT_PER_BASE=1000.0, AIRTABLE_RATE_LIMIT_PER_TOKEN=5000.0):
         team = committed_team("worker-killed")
-        base_id, token = sandbox_seed_demo(records=SYNC_RECORDS)
+        base_id, token = demo_base_connected(team, server.url, records=SYNC_RECORDS)
         with tenant_context(team.tenant):
-            airtable.connection_create(name="Demo", token=token,
-                                       endpoint_url=f"{server.url}/sandbox/airtable")
-            airtable.base_sync(base_id=base_id, full=True)
             tables = airtable_selectors.table_list(base_id=base_id)
         key = team.api_key()
         connection.close()

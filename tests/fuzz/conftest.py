@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import committed_team
+from tests.conftest import committed_team, demo_base_connected
 
 # Generous limits: the fuzzer is one client sending thousands of requests.
 SERVER_ENV = {"THROTTLE_TENANT": "100000/min", "THROTTLE_API_KEY": "100000/min",
@@ -15,20 +15,13 @@ SERVER_ENV = {"THROTTLE_TENANT": "100000/min", "THROTTLE_API_KEY": "100000/min",
 @pytest.fixture(scope="session")
 def fuzz_target(platform_server_factory, django_db_blocker):
     from django.db import connection
-    from django_tenants.utils import tenant_context
 
     from apps.accounts.services import api_key_create
-    from apps.airtable import services as airtable
-    from apps.sandbox.services import sandbox_seed_demo
 
     server = platform_server_factory(**SERVER_ENV)
     with django_db_blocker.unblock():
         team = committed_team("fuzz")
-        base_id, token = sandbox_seed_demo(records=20)
-        with tenant_context(team.tenant):
-            airtable.connection_create(name="Demo", token=token,
-                                       endpoint_url=f"{server.url}/sandbox/airtable")
-            airtable.base_sync(base_id=base_id, full=True)
+        demo_base_connected(team, server.url, records=20)
         key = api_key_create(tenant=team.tenant, user=team.owner, name="fuzz",
                              scopes=["read", "write"])[1]
         connection.close()

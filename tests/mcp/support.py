@@ -1,10 +1,6 @@
 """Teams with a synced sandbox base, committed so a live server process sees them."""
 
-from django_tenants.utils import tenant_context
-
-from apps.airtable import services as airtable
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
+from tests.conftest import committed_team, demo_base_connected
 
 UNLIMITED = {"SANDBOX_RATE_LIMIT_PER_BASE": "0", "SANDBOX_RATE_LIMIT_PER_TOKEN": "0"}
 FAST_CLIENT = {"AIRTABLE_RATE_LIMIT_PER_BASE": 1000.0, "AIRTABLE_RATE_LIMIT_PER_TOKEN": 5000.0,
@@ -15,9 +11,5 @@ def synced_team(server, slug: str, records: int = 30):
     """A committed team whose demo base (in the server's sandbox) is synced; run it
     under override_settings(**FAST_CLIENT)."""
     team = committed_team(slug)
-    base_id, token = sandbox_seed_demo(records=records)
-    with tenant_context(team.tenant):
-        airtable.connection_create(name="Demo CRM", token=token,
-                                   endpoint_url=f"{server.url}/sandbox/airtable")
-        airtable.base_sync(base_id=base_id, full=True)
+    base_id, _ = demo_base_connected(team, server.url, records=records, name="Demo CRM")
     return team, base_id

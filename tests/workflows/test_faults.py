@@ -10,9 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from apps.airtable import services as airtable
-from apps.sandbox.services import sandbox_seed_demo
-from tests.conftest import committed_team
+from tests.conftest import committed_team, demo_base_connected
 from tests.support.workers import worker_env_on
 from tests.support.workflow_faults import (
     WORKER_ENV,
@@ -39,11 +37,8 @@ def fault_setup(platform_server_factory, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(
             AIRTABLE_RATE_LIMIT_PER_BASE=1000.0, AIRTABLE_RATE_LIMIT_PER_TOKEN=5000.0):
         team = committed_team("wf-faults")
-        base_id, token = sandbox_seed_demo(records=5 * RUNS)
+        base_id, token = demo_base_connected(team, server.url, records=5 * RUNS)
         with tenant_context(team.tenant):
-            airtable.connection_create(name="Demo", token=token,
-                                       endpoint_url=f"{server.url}/sandbox/airtable")
-            airtable.base_sync(base_id=base_id, full=True)
             from apps.airtable import selectors
             tables = selectors.table_list(base_id=base_id)
             table = next(t for t in tables if t["record_count"] >= RUNS)
