@@ -84,7 +84,7 @@ STATEFUL_RULES: dict[str, set[str]] = {
     # A reserved team address, a common or all-digit password, one like the e-mail address.
     "POST /api/v1/auth/register": {"tenant_slug", "password"},
     "POST /api/v1/teams": {"slug"},
-    # A token must be one an e-mail carried; a refresh token one this server signed.
+    # A token must be one an e-mail carried.
     "POST /api/v1/auth/register/confirm": {"ERROR_SIGNUP_LINK_INVALID"},
     "POST /api/v1/invitations/accept": {"ERROR_INVITATION_INVALID", "password"},
     # The endpoints the operator allows (AIRTABLE_ENDPOINT_URLS, the platform's own sandbox).
@@ -145,14 +145,18 @@ class NotAProblem(Failure):
     kind_title = "Error answer is not problem+json"
 
 
+def _content_type(response) -> str:
+    return (response.headers.get("content-type") or [""])[0]
+
+
 def _documented_otherwise(case, response) -> bool:
     """The document gives this status a body of its own, not a problem (the health
     document's 503)."""
     documented = case.operation.definition.raw.get("responses", {}).get(
         str(response.status_code)) or {}
     media = set(documented.get("content", {}))
-    content_type = (response.headers.get("content-type") or [""])[0].split(";")[0]
-    return "application/problem+json" not in media and content_type in media
+    return "application/problem+json" not in media and \
+        _content_type(response).split(";")[0] in media
 
 
 @schemathesis.check
@@ -165,7 +169,7 @@ def no_server_error(ctx, response, case):
 
 @schemathesis.check
 def errors_are_problems(ctx, response, case):
-    content_type = (response.headers.get("content-type") or [""])[0]
+    content_type = _content_type(response)
     if response.status_code >= 400 and not content_type.startswith(
             "application/problem+json") and not _documented_otherwise(case, response):
         raise NotAProblem(operation=case.operation.label,
